@@ -36,13 +36,13 @@ type NodeConfig struct {
 // processes. A crash kills every process and loses unsynced disk writes; its
 // clocks keep running; a restart runs Boot again.
 type Node struct {
-	w           *World
-	id          NodeID
-	name        string
-	region      int
-	cfg         NodeConfig
-	up          bool
-	incarnation uint32
+	w            *World
+	id           NodeID
+	name         string
+	region       int
+	cfg          NodeConfig
+	up           bool
+	incarnation  uint32
 	downNotified bool // peers were told of the last crash
 
 	clock clock

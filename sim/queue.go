@@ -36,16 +36,16 @@ const (
 type eventKind uint8
 
 const (
-	evNone     eventKind = iota
-	evDeliver            // local message: pid, a=sender, msg
-	evStart              // process start callback: pid
-	evTimer              // pid, a=timer id, aux=monotonic deadline, msg
-	evWorkDone           // pid: the process finished declared work
-	evPipe               // a=pipe index, gen=pipe generation: deliver the head packet
-	evDatagram           // msg=*datagram
-	evLinkCheck          // a=node pair, gen=partition epoch: break the link if still partitioned
-	evGiveUp             // a=pipe index, gen=stall epoch: stream retransmission gives up
-	evFunc               // msg=*callback: infrequent world actions (faults, handshakes, scripted steps)
+	evNone      eventKind = iota
+	evDeliver             // local message: pid, a=sender, msg
+	evStart               // process start callback: pid
+	evTimer               // pid, a=timer id, aux=monotonic deadline, msg
+	evWorkDone            // pid: the process finished declared work
+	evPipe                // a=pipe index, gen=pipe generation: deliver the head packet
+	evDatagram            // msg=*datagram
+	evLinkCheck           // a=node pair, gen=partition epoch: break the link if still partitioned
+	evGiveUp              // a=pipe index, gen=stall epoch: stream retransmission gives up
+	evFunc                // msg=*callback: infrequent world actions (faults, handshakes, scripted steps)
 	numEventKinds
 )
 

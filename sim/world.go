@@ -57,17 +57,17 @@ type World struct {
 
 	procTable []*procChunk // indexed by PID, see proc.go
 	procCount uint64       // PIDs handed out, including PID 0
-	ctx   Ctx
-	cur   *proc  // process whose handler runs now
-	curN  NodeID // node of the current event, or NoNode
+	ctx       Ctx
+	cur       *proc  // process whose handler runs now
+	curN      NodeID // node of the current event, or NoNode
 
-	net       network
-	conns     []*conn
-	timerSeq  uint64
-	cancelled map[TimerID]struct{} // cancelled timers not handled yet
-	inMailbox map[TimerID]struct{} // fired timers waiting in a mailbox
+	net           network
+	conns         []*conn
+	timerSeq      uint64
+	cancelled     map[TimerID]struct{} // cancelled timers not handled yet
+	inMailbox     map[TimerID]struct{} // fired timers waiting in a mailbox
 	cancelPurgeAt int
-	refSeq    uint64
+	refSeq        uint64
 
 	buggify buggifyState
 	trace   traceState
@@ -137,15 +137,15 @@ func NewWorld(cfg Config) (*World, error) {
 		}
 	}
 	w := &World{
-		cfg:        cfg,
-		now:        cfg.Start,
-		nodeByName: map[string]NodeID{},
-		regionIdx:  map[string]int{},
-		procCount:  1, // PID 0 is "no process"
-		cancelled:  map[TimerID]struct{}{},
-		inMailbox:  map[TimerID]struct{}{},
+		cfg:           cfg,
+		now:           cfg.Start,
+		nodeByName:    map[string]NodeID{},
+		regionIdx:     map[string]int{},
+		procCount:     1, // PID 0 is "no process"
+		cancelled:     map[TimerID]struct{}{},
+		inMailbox:     map[TimerID]struct{}{},
 		cancelPurgeAt: 1024,
-		curN:       NoNode,
+		curN:          NoNode,
 	}
 	for i, r := range cfg.Regions {
 		if r == "" {
