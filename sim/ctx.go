@@ -17,7 +17,7 @@ type Ctx struct {
 func (c *Ctx) Self() PID { return c.p.pid }
 
 // Name returns the running process's name.
-func (c *Ctx) Name() string { return c.p.name }
+func (c *Ctx) Name() string { return c.w.names[c.p.nameID] }
 
 // Node returns the running process's node.
 func (c *Ctx) Node() NodeID { return c.p.node.id }

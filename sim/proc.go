@@ -71,15 +71,17 @@ const (
 	stDead
 )
 
-// proc is kept small: a million idle sessions must fit (target <= 300 B of
-// sim overhead each). Everything rare lives in rel, allocated on first use.
+// proc is kept to 64 bytes, one cache line: a million idle sessions must fit
+// (target <= 300 B of sim overhead each), and with a million processes every
+// event's first touch of its process is a cache miss, so it should be one.
+// Everything rare lives in rel, allocated on first use; names are interned.
 type proc struct {
 	pid      PID
 	nodeSlot int32
+	nameID   uint32 // index into World.names
 	state    procState
 	exiting  bool
 	node     *Node
-	name     string
 	handler  Handler
 	mbox     *mailbox
 	rel      *relations
@@ -107,7 +109,20 @@ type portBinding struct {
 	port uint16
 }
 
-func (p *proc) label() string { return p.name + "#" + strconv.FormatUint(uint64(p.pid), 10) }
+func (w *World) label(p *proc) string {
+	return w.names[p.nameID] + "#" + strconv.FormatUint(uint64(p.pid), 10)
+}
+
+// intern returns the id of a process name.
+func (w *World) intern(name string) uint32 {
+	id, ok := w.nameIDs[name]
+	if !ok {
+		id = uint32(len(w.names))
+		w.names = append(w.names, name)
+		w.nameIDs[name] = id
+	}
+	return id
+}
 
 func (p *proc) relations() *relations {
 	if p.rel == nil {
@@ -169,7 +184,7 @@ func (w *World) ProcessName(pid PID) string {
 	if !w.Alive(pid) {
 		return ""
 	}
-	return w.proc(pid).label()
+	return w.label(w.proc(pid))
 }
 
 // ProcessNode returns the node of a live process.
@@ -228,7 +243,7 @@ func (w *World) spawn(n *Node, name string, h Handler, parent PID) PID {
 	k := n.spawnCount[name]
 	n.spawnCount[name] = k + 1
 	p := w.newProc()
-	*p = proc{pid: pid, node: n, name: name, handler: h, nodeSlot: int32(len(n.procs))}
+	*p = proc{pid: pid, node: n, nameID: w.intern(name), handler: h, nodeSlot: int32(len(n.procs))}
 	// A process's stream depends on its node, name and how many processes of
 	// that name the node started before: not on global spawn order.
 	p.rng.state = mix64(DeriveSeed(w.cfg.Seed, n.name) ^ hashString(name) ^ mix64(uint64(k)+1))

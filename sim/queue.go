@@ -197,6 +197,19 @@ func (q *queue) pop() (event, bool) {
 	return e, true
 }
 
+// nextPID returns the process of a ready event a few places ahead, if
+// cheaply known.
+func (q *queue) nextPID() PID {
+	if k := q.runPos + touchAhead; k < len(q.run) {
+		return q.run[k].pid
+	}
+	return 0
+}
+
+// touchAhead is how many events ahead step touches a process: far enough for
+// the cache miss to resolve before that event runs.
+const touchAhead = 1
+
 // peekTime returns the time of the earliest event.
 func (q *queue) peekTime() (Time, bool) {
 	if !q.fill() {

@@ -125,7 +125,7 @@ func (w *World) traceKeep(node NodeID, pid PID) bool {
 	if pid != 0 {
 		if p := w.proc(pid); p != nil {
 			for _, name := range f.Processes {
-				if name == p.name || name == p.label() {
+				if name == w.names[p.nameID] || name == w.label(p) {
 					return true
 				}
 			}
@@ -178,7 +178,7 @@ func (w *World) traceLine(r traceRecord) {
 
 func (w *World) pidLabel(pid PID) string {
 	if p := w.proc(pid); p != nil {
-		return p.label()
+		return w.label(p)
 	}
 	return "#" + strconv.FormatUint(uint64(pid), 10)
 }
