@@ -233,6 +233,9 @@ type clock struct {
 }
 
 func (c *clock) mono(t Time) Time {
+	if c.ppm == 0 {
+		return c.baseMono + (t - c.baseTrue)
+	}
 	d := uint64(t - c.baseTrue)
 	return c.baseMono + Time(mulDiv(d, uint64(1_000_000+c.ppm), 1_000_000))
 }
@@ -243,6 +246,9 @@ func (c *clock) wall(t Time) Time { return c.mono(t).Add(c.offset) }
 func (c *clock) trueAt(m Time, from Time) Time {
 	if c.mono(from) >= m {
 		return from
+	}
+	if c.ppm == 0 {
+		return max(from, c.baseTrue+(m-c.baseMono))
 	}
 	need := uint64(m - c.baseMono)
 	// smallest d with floor(d*(1e6+ppm)/1e6) >= need: d = ceil(need*1e6/(1e6+ppm))

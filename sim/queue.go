@@ -103,7 +103,9 @@ type queue struct {
 	late     []qent // binary min-heap of entries added to the current tick
 	n        int
 	seq      uint64
-	msgs     []any   // message slab
+	msgs     []any // message slab
+	fresh    bool  // a new run was opened since the world last looked
+	prefetch func(x *qent)
 	free     []int32 // free slab slots
 }
 
@@ -197,19 +199,6 @@ func (q *queue) pop() (event, bool) {
 	return e, true
 }
 
-// nextPID returns the process of a ready event a few places ahead, if
-// cheaply known.
-func (q *queue) nextPID() PID {
-	if k := q.runPos + touchAhead; k < len(q.run) {
-		return q.run[k].pid
-	}
-	return 0
-}
-
-// touchAhead is how many events ahead step touches a process: far enough for
-// the cache miss to resolve before that event runs.
-const touchAhead = 1
-
 // peekTime returns the time of the earliest event.
 func (q *queue) peekTime() (Time, bool) {
 	if !q.fill() {
@@ -254,6 +243,13 @@ func (q *queue) advance() {
 				q.runPos = 0
 				q.take(sl, func(x *qent) { q.run = append(q.run, *x) })
 				sortQents(q.run)
+				q.fresh = true
+				return
+			}
+			if level == 1 && q.prefetch != nil {
+				// These events run within the next 2 ms: start loading what
+				// they will touch now, many loads at once.
+				q.take(sl, func(x *qent) { q.prefetch(x); q.place(*x) })
 				return
 			}
 			q.take(sl, func(x *qent) { q.place(*x) })
