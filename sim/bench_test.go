@@ -29,6 +29,7 @@ func BenchmarkQueue(b *testing.B) {
 			for i := 0; i < n; i++ {
 				q.push(event{at: Time(holdDelay(r)), kind: evTimer, pid: PID(i)})
 			}
+			runtime.GC() // measure the steady state, not the set-up's garbage
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				e, _ := q.pop()
@@ -62,6 +63,7 @@ func BenchmarkWorldTimers(b *testing.B) {
 				w.Spawn(nodes[i%len(nodes)], "timer", timerProc{})
 			}
 			runEvents(b, w, uint64(2*n)) // boot and start events, first timers
+			runtime.GC()                 // measure the steady state, not the set-up's garbage
 			b.ResetTimer()
 			runEvents(b, w, uint64(b.N))
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "ev/s")
@@ -109,6 +111,7 @@ func BenchmarkWorldPingPong(b *testing.B) {
 				w.Send(peers[i%len(peers)], token{})
 			}
 			runEvents(b, w, uint64(2*n))
+			runtime.GC() // measure the steady state, not the set-up's garbage
 			b.ResetTimer()
 			runEvents(b, w, uint64(b.N))
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "ev/s")

@@ -399,6 +399,13 @@ func (nw *network) applyPair(s, d NodeID, breaks bool, delta int32) {
 	case delta > 0 && nw.breaking[k] == 1:
 		nw.epoch[k]++
 		nw.w.schedule(event{at: nw.w.now.Add(nw.cfg.LinkTimeout), kind: evLinkCheck, a: uint64(k), gen: nw.epoch[k]})
+		// Stream pipes already stalled here (by a clog) start counting
+		// towards StreamTimeout now.
+		for _, idx := range nw.stalled {
+			if p := nw.pipes[idx]; p.stalled && p.conn != nil && p.src.id == s && p.dst.id == d {
+				nw.scheduleGiveUp(p)
+			}
+		}
 	case delta < 0 && nw.breaking[k] == 0:
 		nw.epoch[k]++
 		rk := nw.pair(d, s)
@@ -413,8 +420,8 @@ func (nw *network) applyPair(s, d NodeID, breaks bool, delta int32) {
 func (w *World) linkCheck(e *event) {
 	nw := &w.net
 	k := int(e.a)
-	if nw.epoch[k] != e.gen || nw.breaking[k] == 0 {
-		return
+	if nw.epoch[k] != e.gen || nw.breaking[k] == 0 || nw.broken[k] {
+		return // healed, re-partitioned since, or already broken from the other side
 	}
 	s, d := NodeID(k/nw.n), NodeID(k%nw.n)
 	nw.breakLink(s, d)

@@ -110,9 +110,12 @@ func (c *Ctx) Dial(node NodeID, port uint16) ConnID {
 	r := c.p.relations()
 	r.conns = append(r.conns, cn.id)
 	w.note(noteDial, uint64(cn.id), uint64(node)<<16|uint64(port))
-	w.synAttempt(cn, w.now, w.cfg.Net.MinRTO*5)
+	w.synAttempt(cn, w.now, synRetry)
 	return cn.id
 }
+
+// synRetry is the first SYN retransmission delay (Linux: 1 s, doubling).
+const synRetry = Second
 
 // synAttempt sends a SYN; unanswered SYNs are retried with doubling backoff
 // (1s, 2s, 4s, as Linux does) until ConnectTimeout.
@@ -306,10 +309,10 @@ func (w *World) closeEnd(cn *conn, d int, why CloseReason, code int) {
 }
 
 // streamGiveUp closes the sending side of a stream whose data stayed held
-// for StreamTimeout.
+// for StreamTimeout by a partition or a peer that is down (not by a clog).
 func (w *World) streamGiveUp(e *event) {
 	p := w.net.pipes[e.a]
-	if !p.stalled || p.stallEpoch != e.gen || p.gen != uint32(e.aux) {
+	if !p.stalled || p.stallEpoch != e.gen || p.gen != uint32(e.aux) || !w.net.giveUpHold(p) {
 		return
 	}
 	w.stats.StreamTimeouts++

@@ -163,6 +163,7 @@ func NewWorld(cfg Config) (*World, error) {
 	if err := w.net.init(w, cfg.Net, len(cfg.Regions)); err != nil {
 		return nil, err
 	}
+	w.cfg.Net = w.net.cfg // with defaults filled in
 	w.net.pidNode = []NodeID{NoNode}
 	w.procTable = []*procChunk{new(procChunk)}
 	w.buggify.init(w)
