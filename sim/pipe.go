@@ -167,9 +167,20 @@ func (nw *network) stall(p *pipe) {
 	p.stalledAt = w.now
 	p.stallEpoch++
 	nw.stalled = append(nw.stalled, p.idx)
-	if p.conn != nil {
-		w.schedule(event{at: w.now.Add(nw.cfg.StreamTimeout), kind: evGiveUp, a: uint64(p.idx), gen: p.stallEpoch, aux: int64(p.gen)})
+	if p.conn != nil && nw.giveUpHold(p) {
+		nw.scheduleGiveUp(p)
 	}
+}
+
+// giveUpHold reports whether stream pipe p is held by something its sender
+// gives up on after StreamTimeout: a partition or a peer that is down. A clog
+// holds traffic without anyone giving up.
+func (nw *network) giveUpHold(p *pipe) bool {
+	return nw.breaking[nw.pair(p.src.id, p.dst.id)] > 0 || !p.dst.up
+}
+
+func (nw *network) scheduleGiveUp(p *pipe) {
+	nw.w.schedule(event{at: nw.w.now.Add(nw.cfg.StreamTimeout), kind: evGiveUp, a: uint64(p.idx), gen: p.stallEpoch, aux: int64(p.gen)})
 }
 
 // resumeStalled restarts pipes that are no longer held, each at its next
