@@ -106,6 +106,11 @@ func (c *Ctx) Monitor(pid PID) MonitorRef {
 		w.sendLocal(c.p.pid, c.p.pid, Down{Ref: ref, PID: pid, Reason: ReasonNoProc}, false)
 		return ref
 	}
+	if w.net.unreachable(c.p.node, t.node) {
+		// As in Erlang: monitoring across a broken link answers at once.
+		w.sendLocal(pid, c.p.pid, Down{Ref: ref, PID: pid, Reason: ReasonNoConn}, false)
+		return ref
+	}
 	tr := t.relations()
 	tr.watchers = append(tr.watchers, monitor{ref: ref, pid: c.p.pid})
 	r := c.p.relations()
@@ -137,6 +142,10 @@ func (c *Ctx) Link(pid PID) {
 	t := w.proc(pid)
 	if t == nil {
 		w.sendLocal(c.p.pid, c.p.pid, exitSignal{from: pid, reason: ReasonNoProc}, true)
+		return
+	}
+	if w.net.unreachable(c.p.node, t.node) {
+		w.sendLocal(pid, c.p.pid, exitSignal{from: pid, reason: ReasonNoConn}, true)
 		return
 	}
 	r := c.p.relations()

@@ -97,10 +97,11 @@ func (h *DiskHandle) WriteFile(name string, data []byte) {
 	f.data = append([]byte(nil), data...)
 }
 
-// Truncate cuts the file to size bytes. Not durable until Sync.
+// Truncate cuts the file to size bytes (a missing file stays missing). Not
+// durable until Sync.
 func (h *DiskHandle) Truncate(name string, size int) {
-	f := h.d.get(name)
-	if size >= len(f.data) {
+	f, ok := h.d.files[name]
+	if !ok || size >= len(f.data) {
 		return
 	}
 	f.beforeRewrite()

@@ -239,7 +239,18 @@ func (nw *network) lossPPM(src, dst *Node, stream bool) (loss, dup int64) {
 			dup += c.DatagramDupPPM
 		}
 	}
-	return min(loss, 999_999), min(dup, 1_000_000)
+	if stream {
+		// A stream that loses every segment never delivers: keep a chance.
+		return min(loss, 999_999), 0
+	}
+	return min(loss, 1_000_000), min(dup, 1_000_000)
+}
+
+// unreachable reports whether the process link between two nodes is broken
+// (a partition outlasted LinkTimeout, or a peer crashed): monitors and links
+// across it fail at once, as in Erlang.
+func (nw *network) unreachable(a, b *Node) bool {
+	return a != b && (nw.broken[nw.pair(a.id, b.id)] || !b.up)
 }
 
 // blocked reports whether traffic from src to dst is held by a partition or
@@ -273,8 +284,9 @@ func (w *World) Isolate(node NodeID) PartitionID {
 }
 
 // Clog holds traffic between a and b, both ways, until Unclog, and nothing
-// gives up because of it: the whole backlog arrives, in order, after unclog
-// (FoundationDB's clogging, turmoil's hold/release).
+// gives up because of it: the whole backlog of process messages and stream
+// data arrives, in order, after unclog (FoundationDB's clogging, turmoil's
+// hold/release). Datagrams have no transport to hold them: they are dropped.
 func (w *World) Clog(a, b []NodeID) PartitionID {
 	return w.net.addRule(&rule{label: "clog"}, a, b, true)
 }
@@ -507,8 +519,8 @@ func (nw *network) notifyDown(x, y NodeID) {
 }
 
 func (nw *network) monitorNode(pid PID, node NodeID) {
-	nw.w.node(node)
-	if !nw.w.nodes[node].up {
+	n := nw.w.node(node)
+	if !n.up || nw.unreachable(nw.w.proc(pid).node, n) {
 		nw.w.sendLocal(0, pid, NodeDown{Node: node}, false)
 		return
 	}

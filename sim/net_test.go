@@ -256,3 +256,20 @@ func TestStreamPeerCloseCarriesCode(t *testing.T) {
 	require.Equal(t, sim.StreamData{Conn: cli.conn, Msg: "last words"}, cli.got[len(cli.got)-2])
 	require.Equal(t, sim.StreamClosed{Conn: cli.conn, Reason: sim.ClosePeer, Code: 4009}, cli.got[len(cli.got)-1])
 }
+
+// Monitoring or linking across a link that is already broken answers at once
+// with noconnection (found by the property tests: the Down used to be lost).
+func TestMonitorAcrossBrokenLinkAnswersAtOnce(t *testing.T) {
+	w, a, b := twoNetNodes(t, sim.Config{Seed: 1, Net: sim.NetConfig{LinkTimeout: 5 * sim.Second}})
+	target := w.Spawn(b, "target", sim.HandlerFunc(func(*sim.Ctx, any) {}))
+	w.Partition([]sim.NodeID{a}, []sim.NodeID{b})
+	require.NoError(t, w.RunFor(10*sim.Second))
+	m := &netWatcher{netRecorder: netRecorder{w: w}, target: target, watchPID: true}
+	w.Spawn(a, "watcher", m)
+	nm := &netWatcher{netRecorder: netRecorder{w: w}, node: b}
+	w.Spawn(a, "node-watcher", nm)
+	require.NoError(t, w.RunFor(sim.Millisecond))
+	require.Len(t, m.got, 1)
+	require.Equal(t, sim.ReasonNoConn, m.got[0].(sim.Down).Reason)
+	require.Equal(t, []any{sim.NodeDown{Node: b}}, nm.got)
+}
