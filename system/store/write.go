@@ -1,0 +1,93 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/guildsim/guildsim/sim"
+)
+
+// Write is one mutation of the messages table: an upsert of some columns of
+// one row, or a row deletion. It is what the commit log records, what replay
+// re-applies and, later, what a coordinator sends to each replica and keeps
+// as a hint. Writes are blind (no read before write, as in Cassandra): an
+// edit of a message this node has never seen creates a row with content and
+// no author, which reads then drop.
+type Write struct {
+	Channel Snowflake
+	Message Snowflake
+	// Timestamp is the write timestamp that last-write-wins compares, per
+	// column. It is the coordinator's local clock, so skewed clocks can make
+	// an older write win, exactly as in Cassandra.
+	Timestamp sim.Time
+	// Delete makes the write a row tombstone: every cell written at or before
+	// Timestamp is shadowed. A delete sets no columns.
+	Delete bool
+	// Columns says which of the value fields below this upsert sets.
+	Columns  Columns
+	Author   Snowflake
+	Content  string
+	EditedAt sim.Time
+}
+
+// Columns is a set of the messages table's regular columns.
+type Columns uint8
+
+// The columns. A message row is alive only while its author is (reference
+// §4: a row left without author is deleted on read).
+const (
+	ColAuthor Columns = 1 << iota
+	ColContent
+	ColEditedAt
+
+	allColumns = ColAuthor | ColContent | ColEditedAt
+)
+
+// Insert returns the write that creates a message: author and content.
+func Insert(channel, message, author Snowflake, content string, at sim.Time) Write {
+	return Write{Channel: channel, Message: message, Timestamp: at, Columns: ColAuthor | ColContent,
+		Author: author, Content: content}
+}
+
+// Edit returns the write that edits a message's content: content and
+// edited_at (the edit's own time), never author. An edit racing a delete
+// therefore leaves at most a row without author.
+func Edit(channel, message Snowflake, content string, at sim.Time) Write {
+	return Write{Channel: channel, Message: message, Timestamp: at, Columns: ColContent | ColEditedAt,
+		Content: content, EditedAt: at}
+}
+
+// Delete returns the write that deletes a message: a row tombstone.
+func Delete(channel, message Snowflake, at sim.Time) Write {
+	return Write{Channel: channel, Message: message, Timestamp: at, Delete: true}
+}
+
+// Partition returns the partition the write lands in.
+func (w Write) Partition() PartitionKey { return PartitionOf(w.Channel, w.Message) }
+
+// ErrBadWrite reports a write the engine refuses.
+var ErrBadWrite = errors.New("store: bad write")
+
+// MaxContentBytes bounds a message's content: Discord's 4000-character limit
+// (Nitro; 2000 otherwise) at up to 4 bytes a character in UTF-8.
+const MaxContentBytes = 4 * 4000
+
+// validate checks what a request could get wrong.
+func (w *Write) validate() error {
+	switch {
+	case w.Channel == 0:
+		return fmt.Errorf("%w: channel 0: must be a snowflake", ErrBadWrite)
+	case w.Message == 0:
+		return fmt.Errorf("%w: message 0: must be a snowflake", ErrBadWrite)
+	case w.Delete && w.Columns != 0:
+		return fmt.Errorf("%w: message %d: a delete sets no columns", ErrBadWrite, w.Message)
+	case !w.Delete && w.Columns == 0:
+		return fmt.Errorf("%w: message %d: an upsert must set a column", ErrBadWrite, w.Message)
+	case w.Columns&^allColumns != 0:
+		return fmt.Errorf("%w: message %d: unknown columns %#x", ErrBadWrite, w.Message, uint8(w.Columns))
+	case len(w.Content) > MaxContentBytes:
+		return fmt.Errorf("%w: message %d: content of %d bytes: must be at most %d",
+			ErrBadWrite, w.Message, len(w.Content), MaxContentBytes)
+	}
+	return nil
+}
