@@ -80,29 +80,29 @@ type World struct {
 
 // Stats counts what happened in a run.
 type Stats struct {
-	Events          uint64
-	Spawns          uint64
-	Exits           uint64
-	Deliveries      uint64 // messages handed to a handler
-	MailboxDrops    uint64 // messages dropped at a full mailbox
-	DeadLetters     uint64 // messages to a process that no longer exists
-	DistMessages    uint64 // process messages sent between nodes
-	DistLost        uint64 // lost when a link broke or a node crashed
-	StreamSegments  uint64
-	StreamRetrans   uint64 // segments that needed at least one retransmission
-	Datagrams       uint64
-	DatagramsLost   uint64
-	DatagramsDup    uint64
-	BytesDist       uint64
-	BytesStream     uint64
-	BytesDatagram   uint64
-	LinkBreaks      uint64
-	StreamTimeouts  uint64
-	Crashes         uint64
-	Restarts        uint64
-	TimersFired     uint64
-	TimersCancelled uint64
-	BuggifyFired    uint64
+	Events          uint64 `json:"events"`
+	Spawns          uint64 `json:"spawns"`
+	Exits           uint64 `json:"exits"`
+	Deliveries      uint64 `json:"deliveries"`    // messages handed to a handler
+	MailboxDrops    uint64 `json:"mailbox_drops"` // messages dropped at a full mailbox
+	DeadLetters     uint64 `json:"dead_letters"`  // messages to a process that no longer exists
+	DistMessages    uint64 `json:"dist_messages"` // process messages sent between nodes
+	DistLost        uint64 `json:"dist_lost"`     // lost when a link broke or a node crashed
+	StreamSegments  uint64 `json:"stream_segments"`
+	StreamRetrans   uint64 `json:"stream_retrans"` // segments that needed at least one retransmission
+	Datagrams       uint64 `json:"datagrams"`
+	DatagramsLost   uint64 `json:"datagrams_lost"`
+	DatagramsDup    uint64 `json:"datagrams_dup"`
+	BytesDist       uint64 `json:"bytes_dist"`
+	BytesStream     uint64 `json:"bytes_stream"`
+	BytesDatagram   uint64 `json:"bytes_datagram"`
+	LinkBreaks      uint64 `json:"link_breaks"`
+	StreamTimeouts  uint64 `json:"stream_timeouts"`
+	Crashes         uint64 `json:"crashes"`
+	Restarts        uint64 `json:"restarts"`
+	TimersFired     uint64 `json:"timers_fired"`
+	TimersCancelled uint64 `json:"timers_cancelled"`
+	BuggifyFired    uint64 `json:"buggify_fired"`
 }
 
 // NewWorld builds a world from cfg, or says which field is out of range.

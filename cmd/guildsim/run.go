@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -223,9 +224,12 @@ func writeSummary(dir string, f runFlags, res demo.Result, runErr error, wall ti
 		}
 		s.Error = runErr.Error()
 	}
-	b, err := json.MarshalIndent(s, "", "  ")
-	if err != nil {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(s); err != nil {
 		return err
 	}
-	return os.WriteFile(filepath.Join(dir, "summary.json"), append(b, '\n'), 0o644)
+	return os.WriteFile(filepath.Join(dir, "summary.json"), b.Bytes(), 0o644)
 }
