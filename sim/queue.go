@@ -46,14 +46,7 @@ const (
 	evLinkCheck           // a=node pair, gen=partition epoch: break the link if still partitioned
 	evGiveUp              // a=pipe index, gen=stall epoch: stream retransmission gives up
 	evFunc                // msg=*callback: infrequent world actions (faults, handshakes, scripted steps)
-	numEventKinds
 )
-
-var eventKindNames = [numEventKinds]string{
-	evNone: "none", evDeliver: "deliver", evStart: "start", evTimer: "timer",
-	evWorkDone: "work-done", evPipe: "deliver", evDatagram: "datagram",
-	evLinkCheck: "link-check", evGiveUp: "stream-give-up", evFunc: "call",
-}
 
 // event is what the world schedules; the queue stores it as a qent.
 type event struct {

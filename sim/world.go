@@ -1,7 +1,6 @@
 package sim
 
 import (
-	"errors"
 	"fmt"
 	"io"
 )
@@ -229,9 +228,6 @@ type callback struct {
 	node  NodeID
 	fn    func()
 }
-
-// ErrIdle is returned by Run when no event is left.
-var ErrIdle = errors.New("sim: no events left")
 
 // Step processes one event. It returns false when the queue is empty or the
 // world has stopped; err says why it stopped, if not for an empty queue.
