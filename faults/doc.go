@@ -1,0 +1,34 @@
+// Package faults injects faults into a sim world: scripted schedules ("at T
+// do X for D"), random nemeses with rates, and swarm mode, in which the seed
+// itself draws which kinds of fault are on and how hard (swarm testing, as
+// TigerBeetle's VOPR does: a run that never combines two fault kinds never
+// finds the bug that needs both).
+//
+// # The life of one fault
+//
+//  1. A Fault names its kind, its offset from the schedule's start, how long
+//     it lasts, the nodes it touches and how hard it is (Amount: a latency,
+//     a loss ratio in ppm, a clock offset, a drift in ppm, a slow-down
+//     factor). Nemesis.Generate or Swarm draw them from a seeded stream;
+//     tests write them by hand.
+//  2. Apply schedules each fault's start and end as world actions. They run
+//     in virtual time like everything else, appear in the trace as
+//     "fault-start ..." and "fault-end ..." lines, and are recorded in the
+//     Log with their true start and end times, for reports.
+//  3. Every start is paired with an end (Partition/Heal, Crash/Restart,
+//     SetLinkConditions/ClearLinkConditions, skew and drift back to zero,
+//     disk back to normal), except instantaneous kinds (clock jump, process
+//     kill). Log.HealAll runs every pending end at once and restarts every
+//     crashed node: the heal between a run's safety phase and its liveness
+//     phase (RunPhases).
+//
+// # What it promises
+//
+//   - Determinism: a schedule is a pure function of its seed and inputs; the
+//     faults draw from their own streams, so adding a fault kind does not
+//     shift the system's random draws.
+//   - Every fault that starts ends, by its own end or by HealAll; after
+//     HealAll no partition, clog, link condition, clock offset, drift or disk
+//     fault is left and every node is up.
+//   - faults imports only sim: it knows nodes and processes, not what they run.
+package faults
