@@ -273,3 +273,6 @@ func (w *World) sendNamed(src *Node, from PID, node NodeID, name string, msg any
 	}
 	w.net.sendDist(src, dst, packet{from: from, kind: pkNamed, msg: namedMsg{name: name, msg: msg}})
 }
+
+// WireSize counts the wrapped message's bytes, not the wrapper's.
+func (m namedMsg) WireSize() int { return wireSize(m.msg) }

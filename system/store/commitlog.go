@@ -23,7 +23,7 @@ var _ Disk = (*sim.DiskHandle)(nil)
 // The commit log is a sequence of records, one per Write:
 //
 //	uvarint  body length
-//	body     flags byte (bit 0: delete; bits 1-3: Columns)
+//	body     flags byte (bit 0: delete; bits 1-3: Columns; bit 4: marker)
 //	         uvarint channel, uvarint message, varint timestamp,
 //	         then for each column set, in bit order:
 //	         uvarint author | uvarint length + content bytes | varint edited_at
@@ -42,6 +42,7 @@ var crcTable = crc32.MakeTable(crc32.Castagnoli)
 const (
 	flagDelete  = 1
 	columnShift = 1
+	flagMarker  = 1 << 4
 	crcBytes    = 4
 	// maxBodyBytes bounds a record: flags, four varints and a content of at
 	// most MaxContentBytes with its length. A longer length prefix is garbage.
@@ -55,6 +56,9 @@ func appendRecord(buf []byte, w *Write) []byte {
 	flags := byte(w.Columns) << columnShift
 	if w.Delete {
 		flags |= flagDelete
+	}
+	if w.Marker {
+		flags |= flagMarker
 	}
 	buf = append(buf, flags)
 	buf = binary.AppendUvarint(buf, uint64(w.Channel))
@@ -123,7 +127,8 @@ func nextRecord(data []byte) (w Write, n int, ok bool) {
 func decodeBody(b []byte) Write {
 	r := bodyReader{b: b}
 	flags := r.byte()
-	w := Write{Delete: flags&flagDelete != 0, Columns: Columns(flags >> columnShift)}
+	w := Write{Delete: flags&flagDelete != 0, Marker: flags&flagMarker != 0,
+		Columns: Columns((flags &^ flagMarker) >> columnShift)}
 	w.Channel = Snowflake(r.uvarint())
 	w.Message = Snowflake(r.uvarint())
 	w.Timestamp = sim.Time(r.varint())

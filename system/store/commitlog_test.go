@@ -17,9 +17,12 @@ func TestRecordRoundTrip(t *testing.T) {
 			Message:   Snowflake(rapid.Uint64Min(1).Draw(t, "message")),
 			Timestamp: sim.Time(rapid.Int64().Draw(t, "ts")),
 		}
-		if rapid.Bool().Draw(t, "delete") {
+		switch rapid.IntRange(0, 2).Draw(t, "kind") {
+		case 0:
 			w.Delete = true
-		} else {
+		case 1:
+			w.Marker = true
+		default:
 			w.Columns = Columns(rapid.IntRange(1, int(allColumns)).Draw(t, "columns"))
 			if w.Columns&ColAuthor != 0 {
 				w.Author = Snowflake(rapid.Uint64().Draw(t, "author"))

@@ -211,6 +211,10 @@ func (e *Engine) apply(w *Write) {
 		ci = &channelIndex{}
 		e.channels[w.Channel] = ci
 	}
+	if w.Marker {
+		ci.mark(w.Message.Bucket())
+		return
+	}
 	n := len(ci.parts)
 	p := ci.partition(w.Message.Bucket())
 	e.stats.Partitions += len(ci.parts) - n

@@ -19,6 +19,9 @@ type partition struct {
 // here is never visited.
 type channelIndex struct {
 	parts []*partition
+	// markers are the buckets the channel's bucket index records
+	// (bucketindex.go), ascending; held only by the index's replicas.
+	markers []Bucket
 }
 
 // search returns the index of the first row with ID >= id, and whether that

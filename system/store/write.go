@@ -23,6 +23,10 @@ type Write struct {
 	// Delete makes the write a row tombstone: every cell written at or before
 	// Timestamp is shadowed. A delete sets no columns.
 	Delete bool
+	// Marker makes the write a bucket marker (bucketindex.go): it records in
+	// the channel's bucket index that bucket Message.Bucket() holds data,
+	// and touches no message row. A marker sets no columns.
+	Marker bool
 	// Columns says which of the value fields below this upsert sets.
 	Columns  Columns
 	Author   Snowflake
@@ -62,8 +66,14 @@ func Delete(channel, message Snowflake, at sim.Time) Write {
 	return Write{Channel: channel, Message: message, Timestamp: at, Delete: true}
 }
 
-// Partition returns the partition the write lands in.
-func (w Write) Partition() PartitionKey { return PartitionOf(w.Channel, w.Message) }
+// Partition returns the partition the write lands in: the message's, or
+// the channel's bucket index for a marker.
+func (w Write) Partition() PartitionKey {
+	if w.Marker {
+		return IndexPartition(w.Channel)
+	}
+	return PartitionOf(w.Channel, w.Message)
+}
 
 // ErrBadWrite reports a write the engine refuses.
 var ErrBadWrite = errors.New("store: bad write")
@@ -79,9 +89,11 @@ func (w *Write) validate() error {
 		return fmt.Errorf("%w: channel 0: must be a snowflake", ErrBadWrite)
 	case w.Message == 0:
 		return fmt.Errorf("%w: message 0: must be a snowflake", ErrBadWrite)
+	case w.Marker && (w.Delete || w.Columns != 0):
+		return fmt.Errorf("%w: marker of bucket %d: a marker sets no columns and deletes nothing", ErrBadWrite, w.Message.Bucket())
 	case w.Delete && w.Columns != 0:
 		return fmt.Errorf("%w: message %d: a delete sets no columns", ErrBadWrite, w.Message)
-	case !w.Delete && w.Columns == 0:
+	case !w.Delete && !w.Marker && w.Columns == 0:
 		return fmt.Errorf("%w: message %d: an upsert must set a column", ErrBadWrite, w.Message)
 	case w.Columns&^allColumns != 0:
 		return fmt.Errorf("%w: message %d: unknown columns %#x", ErrBadWrite, w.Message, uint8(w.Columns))

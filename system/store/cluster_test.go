@@ -1,0 +1,314 @@
+package store
+
+import (
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/guildsim/guildsim/sim"
+)
+
+var clusterChannel = Bucket(380).MinID() + 42<<22
+
+// dataReplicas returns the replicas of clusterChannel's partition for the
+// messages the test is about to write: the bucket of now.
+func (ct *clusterTest) dataReplicas() []sim.NodeID {
+	return ct.replicasOf(PartitionKey{Channel: clusterChannel, Bucket: BucketAt(ct.w.Now())})
+}
+
+// TestStaleReadAtOne shows the weaker setting failing, and QUORUM not: with
+// one replica (r3) cut off from the other two, a write at ONE through r1 is
+// acknowledged by r1 alone, and a read at ONE through r3's coordinator reads
+// r3's own copy, which never got it: a stale read. The same write and read
+// at QUORUM cannot go stale: the read through r3 fails (it cannot reach a
+// second replica), and a read through a coordinator that can reach them
+// returns the write.
+func TestStaleReadAtOne(t *testing.T) {
+	for _, cl := range []Consistency{One, Quorum} {
+		t.Run(cl.String(), func(t *testing.T) {
+			ct := newClusterTest(t, clusterConfig{seed: 11})
+			reps := ct.dataReplicas()
+			r1, r3 := reps[0], reps[2]
+			outsider := ct.others(reps...)[0]
+			p1, c1 := ct.scriptClient(r1)
+			p3, c3 := ct.scriptClient(r3)
+			pOut, cOut := ct.scriptClient(outsider)
+
+			a := ct.write(p1, c1, clusterChannel, "before the partition", Quorum)
+			if a.Err != nil {
+				ct.fatalf("write A: %v", a.Err)
+			}
+			ct.run(100 * sim.Millisecond)
+			ct.w.Partition([]sim.NodeID{r3}, []sim.NodeID{r1, reps[1]})
+
+			b := ct.write(p1, c1, clusterChannel, "during the partition", cl)
+			if b.Err != nil {
+				ct.fatalf("write B at %s: %v", cl, b.Err)
+			}
+			got := ct.read(p3, c3, Query{Channel: clusterChannel, Limit: 10}, cl)
+			switch cl {
+			case One:
+				if got.Err != nil {
+					ct.fatalf("read at ONE through r3: %v", got.Err)
+				}
+				if want := []Snowflake{a.Message}; !slices.Equal(pageIDs(got.Messages), want) {
+					ct.fatalf("read at ONE through r3: got %v, want the stale page %v (without B %d)", pageIDs(got.Messages), want, b.Message)
+				}
+			case Quorum:
+				if !errors.Is(got.Err, ErrTimeout) {
+					ct.fatalf("read at QUORUM through r3: got %v %v, want ErrTimeout: it cannot reach a second replica", pageIDs(got.Messages), got.Err)
+				}
+				fresh := ct.read(pOut, cOut, Query{Channel: clusterChannel, Limit: 10}, cl)
+				if want := []Snowflake{b.Message, a.Message}; fresh.Err != nil || !slices.Equal(pageIDs(fresh.Messages), want) {
+					ct.fatalf("read at QUORUM through %d: got %v %v, want %v", outsider, pageIDs(fresh.Messages), fresh.Err, want)
+				}
+			}
+		})
+	}
+}
+
+// TestHintedHandoff: a replica that is down when a QUORUM write is
+// acknowledged gets the write from the coordinator's hint once it is back.
+func TestHintedHandoff(t *testing.T) {
+	ct := newClusterTest(t, clusterConfig{seed: 12, replica: ReplicaOptions{Engine: Options{Sync: SyncPerBatch}}})
+	reps := ct.dataReplicas()
+	r1, r3 := reps[0], reps[2]
+	p1, c1 := ct.scriptClient(r1)
+	a := ct.write(p1, c1, clusterChannel, "a", Quorum)
+	ct.run(100 * sim.Millisecond)
+	ct.w.Crash(r3)
+	b := ct.write(p1, c1, clusterChannel, "b", Quorum)
+	if a.Err != nil || b.Err != nil {
+		ct.fatalf("writes: %v, %v", a.Err, b.Err)
+	}
+	ct.run(3 * sim.Second) // past the write timeout: the hint is stored
+	coord := ct.coords[r1]
+	if n := coord.Hints(r3); n != 1 {
+		ct.fatalf("coordinator on %d holds %d hints for %d, want 1", r1, n, r3)
+	}
+	ct.w.Restart(r3)
+	ct.run(10 * sim.Millisecond)
+	if ct.hasMessage(r3, clusterChannel, b.Message) || !ct.hasMessage(r3, clusterChannel, a.Message) {
+		ct.fatalf("restarted replica: want A from its commit log and not yet B")
+	}
+	ct.run(3 * sim.Second) // a probe finds it back; the hint is replayed
+	if !ct.hasMessage(r3, clusterChannel, b.Message) {
+		ct.fatalf("replica %d did not get B from the hint (stats %+v)", r3, coord.Stats())
+	}
+	if st := coord.Stats(); st.HintsDelivered != 1 || coord.Hints(r3) != 0 {
+		ct.fatalf("coordinator stats %+v, %d hints left: want 1 delivered, none left", st, coord.Hints(r3))
+	}
+}
+
+// TestReadRepair: with hints off, a replica that was down during a write
+// stays without it after restart, until a QUORUM read that asks it and a
+// replica that has the write merges the two and repairs it.
+func TestReadRepair(t *testing.T) {
+	ct := newClusterTest(t, clusterConfig{seed: 13, replica: ReplicaOptions{Engine: Options{Sync: SyncPerBatch}},
+		coordinator: CoordinatorOptions{DisableHints: true}})
+	reps := ct.dataReplicas()
+	r1, r3 := reps[0], reps[2]
+	p1, c1 := ct.scriptClient(r1)
+	a := ct.write(p1, c1, clusterChannel, "a", Quorum)
+	ct.run(100 * sim.Millisecond)
+	ct.w.Crash(r3)
+	b := ct.write(p1, c1, clusterChannel, "b", Quorum)
+	ct.run(3 * sim.Second)
+	ct.w.Restart(r3)
+	ct.run(3 * sim.Second)
+	if a.Err != nil || b.Err != nil || ct.hasMessage(r3, clusterChannel, b.Message) {
+		ct.fatalf("set-up: writes %v, %v; want r3 without B", a.Err, b.Err)
+	}
+	// A read through r3's own coordinator asks r3 first, then a replica
+	// holding B.
+	p3, c3 := ct.scriptClient(r3)
+	got := ct.read(p3, c3, Query{Channel: clusterChannel, Limit: 10}, Quorum)
+	if want := []Snowflake{b.Message, a.Message}; got.Err != nil || !slices.Equal(pageIDs(got.Messages), want) {
+		ct.fatalf("read: got %v %v, want %v", pageIDs(got.Messages), got.Err, want)
+	}
+	ct.run(10 * sim.Millisecond)
+	if !ct.hasMessage(r3, clusterChannel, b.Message) {
+		ct.fatalf("replica %d was not repaired (coordinator stats %+v)", r3, ct.coords[r3].Stats())
+	}
+	if n := ct.coords[r3].Stats().RepairWrites; n == 0 {
+		ct.fatalf("no repair writes counted")
+	}
+}
+
+// TestBadArguments: every bad argument gets an error reply that says what
+// was wrong.
+func TestBadArguments(t *testing.T) {
+	ct := newClusterTest(t, clusterConfig{seed: 14})
+	p, s := ct.scriptClient(ct.nodes[0])
+	m := ct.write(p, s, clusterChannel, "hello", Quorum)
+	gone := ct.write(p, s, clusterChannel, "to delete", Quorum)
+	if m.Err != nil || gone.Err != nil {
+		ct.fatalf("writes: %v, %v", m.Err, gone.Err)
+	}
+	del := ct.call(p, s, func(ctx *sim.Ctx, c *Client) (RequestID, error) {
+		return c.Delete(ctx, DeleteMessage{Channel: clusterChannel, Message: gone.Message})
+	})
+	if del.Err != nil || del.Message != gone.Message {
+		ct.fatalf("delete: %+v", del)
+	}
+	future := MinIDAt(ct.w.Now().Add(24 * 60 * 60 * sim.Second))
+	never := m.Message ^ 1<<processShift // another coordinator's ID: never written
+	tests := []struct {
+		name string
+		step func(ctx *sim.Ctx, c *Client) (RequestID, error)
+		err  error
+		text string
+	}{
+		{"write to channel 0", func(ctx *sim.Ctx, c *Client) (RequestID, error) {
+			return c.Write(ctx, WriteMessage{Author: 7, Content: "x"})
+		}, ErrUnknownChannel, "channel 0: must be a channel's snowflake"},
+		{"write to a channel from the future", func(ctx *sim.Ctx, c *Client) (RequestID, error) {
+			return c.Write(ctx, WriteMessage{Channel: future, Author: 7, Content: "x"})
+		}, ErrUnknownChannel, "after this coordinator's clock"},
+		{"write without author", func(ctx *sim.Ctx, c *Client) (RequestID, error) {
+			return c.Write(ctx, WriteMessage{Channel: clusterChannel, Content: "x"})
+		}, ErrBadRequest, "author 0: must be a user's snowflake"},
+		{"empty message", func(ctx *sim.Ctx, c *Client) (RequestID, error) {
+			return c.Write(ctx, WriteMessage{Channel: clusterChannel, Author: 7})
+		}, ErrBadRequest, "content of 0 bytes: must be between 1 and 16000"},
+		{"message too long", func(ctx *sim.Ctx, c *Client) (RequestID, error) {
+			return c.Write(ctx, WriteMessage{Channel: clusterChannel, Author: 7, Content: strings.Repeat("x", MaxContentBytes+1)})
+		}, ErrBadRequest, "content of 16001 bytes: must be between 1 and 16000"},
+		{"bad consistency", func(ctx *sim.Ctx, c *Client) (RequestID, error) {
+			return c.Write(ctx, WriteMessage{Channel: clusterChannel, Author: 7, Content: "x", Consistency: 9})
+		}, ErrBadRequest, "consistency 9: must be Quorum (0), One (1) or All (2)"},
+		{"page size 0", func(ctx *sim.Ctx, c *Client) (RequestID, error) {
+			return c.Read(ctx, ReadPage{Query: Query{Channel: clusterChannel}})
+		}, ErrPageSize, "limit 0: must be between 1 and 100"},
+		{"page size 101", func(ctx *sim.Ctx, c *Client) (RequestID, error) {
+			return c.Read(ctx, ReadPage{Query: Query{Channel: clusterChannel, Limit: 101}})
+		}, ErrPageSize, "limit 101: must be between 1 and 100"},
+		{"both cursors", func(ctx *sim.Ctx, c *Client) (RequestID, error) {
+			return c.Read(ctx, ReadPage{Query: Query{Channel: clusterChannel, Limit: 5, Before: m.Message, After: 1}})
+		}, ErrBadCursor, "give at most one of them"},
+		{"read of channel 0", func(ctx *sim.Ctx, c *Client) (RequestID, error) {
+			return c.Read(ctx, ReadPage{Query: Query{Limit: 5}})
+		}, ErrUnknownChannel, "channel 0"},
+		{"edit of a deleted message", func(ctx *sim.Ctx, c *Client) (RequestID, error) {
+			return c.Edit(ctx, EditMessage{Channel: clusterChannel, Message: gone.Message, Content: "y"})
+		}, ErrMessageDeleted, "edit of message"},
+		{"delete of a deleted message", func(ctx *sim.Ctx, c *Client) (RequestID, error) {
+			return c.Delete(ctx, DeleteMessage{Channel: clusterChannel, Message: gone.Message})
+		}, ErrMessageDeleted, "delete of message"},
+		{"edit of a message never written", func(ctx *sim.Ctx, c *Client) (RequestID, error) {
+			return c.Edit(ctx, EditMessage{Channel: clusterChannel, Message: never, Content: "y"})
+		}, ErrUnknownMessage, "edit of message"},
+		{"edit of message 0", func(ctx *sim.Ctx, c *Client) (RequestID, error) {
+			return c.Edit(ctx, EditMessage{Channel: clusterChannel, Content: "y"})
+		}, ErrUnknownMessage, "message 0: must be a message's snowflake"},
+		{"edit of a message older than its channel", func(ctx *sim.Ctx, c *Client) (RequestID, error) {
+			return c.Edit(ctx, EditMessage{Channel: clusterChannel, Message: clusterChannel - 1, Content: "y"})
+		}, ErrUnknownMessage, "older than its channel"},
+		{"edit to empty content", func(ctx *sim.Ctx, c *Client) (RequestID, error) {
+			return c.Edit(ctx, EditMessage{Channel: clusterChannel, Message: m.Message})
+		}, ErrBadRequest, "content of 0 bytes"},
+	}
+	for _, tc := range tests {
+		got := ct.call(p, s, tc.step)
+		if !errors.Is(got.Err, tc.err) || !strings.Contains(got.Err.Error(), tc.text) {
+			ct.fatalf("%s: got error %v, want %v containing %q", tc.name, got.Err, tc.err, tc.text)
+		}
+	}
+	edit := ct.call(p, s, func(ctx *sim.Ctx, c *Client) (RequestID, error) {
+		return c.Edit(ctx, EditMessage{Channel: clusterChannel, Message: m.Message, Content: "hello, edited"})
+	})
+	page := ct.read(p, s, Query{Channel: clusterChannel, Limit: 100}, Quorum)
+	if edit.Err != nil || page.Err != nil || len(page.Messages) != 1 || page.Messages[0].Content != "hello, edited" || page.Messages[0].EditedAt == 0 {
+		ct.fatalf("after the bad requests: edit %v, page %+v %v", edit.Err, page.Messages, page.Err)
+	}
+}
+
+// TestHotPartitionLoadsItsReplicas: the cost model charges reads for the
+// rows and tombstones they scan, on the replicas that hold the partition:
+// a channel full of deletions read over and over keeps its replicas busy
+// and leaves the other nodes idle.
+func TestHotPartitionLoadsItsReplicas(t *testing.T) {
+	ct := newClusterTest(t, clusterConfig{seed: 15})
+	reps := ct.dataReplicas()
+	outsider := ct.others(reps...)[0]
+	p, s := ct.scriptClient(outsider)
+	var ids []Snowflake
+	for i := range 30 {
+		r := ct.write(p, s, clusterChannel, "m", Quorum)
+		if r.Err != nil {
+			ct.fatalf("write %d: %v", i, r.Err)
+		}
+		ids = append(ids, r.Message)
+	}
+	for _, id := range ids[5:] {
+		r := ct.call(p, s, func(ctx *sim.Ctx, c *Client) (RequestID, error) {
+			return c.Delete(ctx, DeleteMessage{Channel: clusterChannel, Message: id})
+		})
+		if r.Err != nil {
+			ct.fatalf("delete %d: %v", id, r.Err)
+		}
+	}
+	busy := func() map[sim.NodeID]sim.Duration {
+		out := map[sim.NodeID]sim.Duration{}
+		for _, n := range ct.nodes {
+			out[n] = ct.replicas[n].Stats().Busy
+		}
+		return out
+	}
+	before := busy()
+	const reads = 200
+	for range reads {
+		r := ct.read(p, s, Query{Channel: clusterChannel, Limit: 5}, Quorum)
+		if r.Err != nil || len(r.Messages) != 5 {
+			ct.fatalf("read: %d messages, %v", len(r.Messages), r.Err)
+		}
+	}
+	after := busy()
+	// A QUORUM read through a coordinator outside the replica set asks the
+	// first two replicas in ring order; each scans 25 tombstones and 5 live
+	// rows: 20µs + 30*2µs + 25*1µs = 105µs a read.
+	want := reads * (DefaultRequestBase + 30*DefaultPerRow + 25*DefaultPerTombstone)
+	for _, n := range reps[:2] {
+		if got := after[n] - before[n]; got < want {
+			ct.fatalf("replica %d busy %s for %d reads, want at least %s", n, got, reads, want)
+		}
+	}
+	// Outside the data replicas, a node does at most the bucket index's
+	// reads: one bucket named per read, 22µs.
+	indexOnly := reads * (DefaultRequestBase + DefaultPerRow)
+	for _, n := range ct.others(reps...) {
+		if got := after[n] - before[n]; got > indexOnly {
+			ct.fatalf("node %d outside the replica set busy %s, want at most %s for index reads", n, got, indexOnly)
+		}
+	}
+}
+
+// TestConsistencyAll: once a replica is known down, ALL is unavailable at
+// once (nothing is sent), and QUORUM goes on, hinting the down replica at
+// once rather than at the write's deadline.
+func TestConsistencyAll(t *testing.T) {
+	ct := newClusterTest(t, clusterConfig{seed: 16})
+	reps := ct.dataReplicas()
+	r1, r3 := reps[0], reps[2]
+	p, s := ct.scriptClient(r1)
+	if r := ct.write(p, s, clusterChannel, "all", All); r.Err != nil {
+		ct.fatalf("write at ALL with every replica up: %v", r.Err)
+	}
+	ct.w.Crash(r3)
+	ct.run(61 * sim.Second) // the network reports the crash after LinkTimeout
+	if r := ct.write(p, s, clusterChannel, "all", All); !errors.Is(r.Err, ErrUnavailable) ||
+		!strings.Contains(r.Err.Error(), "2 of 3 replicas up, 3 needed") {
+		ct.fatalf("write at ALL with a replica down: %v, want ErrUnavailable", r.Err)
+	}
+	if r := ct.read(p, s, Query{Channel: clusterChannel, Limit: 5}, All); !errors.Is(r.Err, ErrUnavailable) {
+		ct.fatalf("read at ALL with a replica down: %v, want ErrUnavailable", r.Err)
+	}
+	r := ct.write(p, s, clusterChannel, "quorum", Quorum)
+	if r.Err != nil || ct.coords[r1].Hints(r3) != 1 {
+		ct.fatalf("write at QUORUM with a replica down: %v, %d hints for it, want 1", r.Err, ct.coords[r1].Hints(r3))
+	}
+	if page := ct.read(p, s, Query{Channel: clusterChannel, Limit: 5}, Quorum); page.Err != nil || len(page.Messages) != 2 {
+		ct.fatalf("read at QUORUM: %v %v", pageIDs(page.Messages), page.Err)
+	}
+}

@@ -1,0 +1,460 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/guildsim/guildsim/sim"
+)
+
+var dsModes = []DataServiceMode{DataServiceOff, DataServiceCoalescing, DataServiceCoalescingCache}
+
+// callAll sends every message through the caller at once and runs the
+// world until each has a reply; it returns them in order, and fails on a
+// request that got more than one.
+func (dw *dsWorld) callAll(pid sim.PID, c *dsCaller, msgs ...any) []any {
+	dw.t.Helper()
+	ids := make([]RequestID, len(msgs))
+	for i, m := range msgs {
+		dw.w.Send(pid, dsCall{msg: m, id: &ids[i]})
+	}
+	all := func() bool {
+		for _, id := range ids {
+			if id == 0 || len(c.replies[id]) == 0 {
+				return false
+			}
+		}
+		return true
+	}
+	ok, err := dw.w.RunUntilCond(all, 60*sim.Second)
+	if err != nil || !ok {
+		dw.fatalf("%d requests: not all answered (%v)", len(msgs), err)
+	}
+	dw.run(100 * sim.Millisecond) // time for a second reply to show up
+	out := make([]any, len(msgs))
+	for i, id := range ids {
+		if n := len(c.replies[id]); n != 1 {
+			dw.fatalf("request %d (%T): %d replies", id, msgs[i], n)
+		}
+		out[i] = c.replies[id][0]
+	}
+	return out
+}
+
+func (dw *dsWorld) wantPage(what string, got any, want []Message) {
+	dw.t.Helper()
+	p, ok := got.(PageReply)
+	if !ok {
+		dw.fatalf("%s: got %+v, want a page", what, got)
+	}
+	if !slices.Equal(p.Messages, want) {
+		dw.fatalf("%s: got %v, want %v", what, p.Messages, want)
+	}
+}
+
+func (dw *dsWorld) wantError(what string, got any, want error, text string) {
+	dw.t.Helper()
+	e, ok := got.(ErrorReply)
+	if !ok || !errors.Is(e.Err, want) || !strings.Contains(e.Err.Error(), text) {
+		dw.fatalf("%s: got %+v, want an error wrapping %v containing %q", what, got, want, text)
+	}
+}
+
+func latest(limit int, cl Consistency) ReadPage {
+	return ReadPage{Query: Query{Channel: dsChannel, Limit: limit}, Consistency: cl}
+}
+
+// TestDataServiceInvalidation runs one script of writes, edits, deletes and
+// reads through the tier in each mode and expects the same answers in all
+// three (the tier must never change what a caller sees), with the cache
+// answering exactly the reads it may: a smaller page of a cached one, a
+// weaker consistency, before its TTL, and never after a write, an edit or a
+// delete to the channel.
+func TestDataServiceInvalidation(t *testing.T) {
+	for _, mode := range dsModes {
+		t.Run(mode.String(), func(t *testing.T) {
+			dw := newDSWorld(t, dsWorldConfig{seed: 21, mode: mode})
+			pid, c := dw.caller()
+			msg := func(id Snowflake, content string) Message {
+				return Message{ID: id, Channel: dsChannel, Author: 7, Content: content}
+			}
+			a := msg(dw.write(pid, c, dsChannel, "a"), "a")
+			b := msg(dw.write(pid, c, dsChannel, "b"), "b")
+			cc := msg(dw.write(pid, c, dsChannel, "c"), "c")
+			read := func(what string, rp ReadPage, want ...Message) {
+				t.Helper()
+				dw.wantPage(what, dw.call(pid, c, rp), want)
+			}
+			read("first read", latest(10, Quorum), cc, b, a)
+			read("same read again", latest(10, Quorum), cc, b, a)
+			read("a smaller page", latest(2, Quorum), cc, b)
+			read("a larger page", latest(20, Quorum), cc, b, a)
+
+			edited := dw.call(pid, c, EditMessage{Channel: dsChannel, Message: b.ID, Content: "b, edited"})
+			if ack, ok := edited.(Ack); !ok || ack.Message != b.ID {
+				dw.fatalf("edit: %+v", edited)
+			}
+			b.Content = "b, edited"
+			// EditedAt is the coordinator's clock at the edit: take it from
+			// the page, and check below that every mode saw one.
+			p := dw.call(pid, c, latest(10, Quorum)).(PageReply)
+			if len(p.Messages) != 3 || p.Messages[1].EditedAt == 0 {
+				dw.fatalf("after the edit: %+v", p.Messages)
+			}
+			b.EditedAt = p.Messages[1].EditedAt
+			dw.wantPage("after the edit", p, []Message{cc, b, a})
+
+			if del := dw.call(pid, c, DeleteMessage{Channel: dsChannel, Message: cc.ID}); del != (Ack{ID: del.(Ack).ID, Message: cc.ID}) {
+				dw.fatalf("delete: %+v", del)
+			}
+			read("after the delete", latest(10, Quorum), b, a)
+			d := msg(dw.write(pid, c, dsChannel, "d"), "d")
+			read("after a new write", latest(10, Quorum), d, b, a)
+			read("at ONE", latest(10, One), d, b, a)
+			read("at ALL", latest(10, All), d, b, a)
+			dw.run(DefaultDataServiceCacheTTL + sim.Second)
+			read("past the cache TTL", latest(10, Quorum), d, b, a)
+
+			st := dw.service(dsChannel).Stats()
+			if st.Reads != 10 || st.Mutations != 6 || st.Invalidations != 6 || st.Replies != 16 {
+				dw.fatalf("stats %+v: want 10 reads, 6 mutations, 6 invalidations, 16 replies", st)
+			}
+			// The cache answers the same read again, the smaller page and
+			// the read at ONE; everything else reaches the store.
+			wantHits := map[DataServiceMode]uint64{DataServiceCoalescingCache: 3}[mode]
+			if st.CacheHits != wantHits || st.StoreReads != 10-wantHits || st.Coalesced != 0 {
+				dw.fatalf("stats %+v: want %d cache hits, %d store reads, none coalesced (the reads never overlap)", st, wantHits, 10-wantHits)
+			}
+		})
+	}
+}
+
+// fakeStore stands in for a coordinator where a test needs exact timing:
+// a page read is answered readDelay after it arrives with the channel as it
+// was on arrival (the window in which a write overtakes a read), a write is
+// applied at once and acknowledged writeDelay later.
+type fakeStore struct {
+	readDelay, writeDelay sim.Duration
+	next                  Snowflake
+	messages              []Message // newest first
+	reads                 int
+}
+
+type fakeStoreDue struct {
+	to  sim.PID
+	msg any
+}
+
+func (f *fakeStore) Start(ctx *sim.Ctx) { ctx.Register(DefaultCoordinatorName) }
+
+func (f *fakeStore) Receive(ctx *sim.Ctx, msg any) {
+	switch m := msg.(type) {
+	case ReadPage:
+		f.reads++
+		page := slices.Clone(f.messages[:min(m.Query.Limit, len(f.messages))])
+		ctx.SetTimer(f.readDelay, fakeStoreDue{to: ctx.Sender(), msg: PageReply{ID: m.ID, Messages: page}})
+	case WriteMessage:
+		f.next++
+		f.messages = slices.Insert(f.messages, 0, Message{ID: f.next, Channel: m.Channel, Author: m.Author, Content: m.Content})
+		ctx.SetTimer(f.writeDelay, fakeStoreDue{to: ctx.Sender(), msg: Ack{ID: m.ID, Message: f.next}})
+	case fakeStoreDue:
+		ctx.Send(m.to, m.msg)
+	}
+}
+
+// flightWriter reads the channel twice (two different pages) and, 1 ms
+// later, while those reads are out, writes to it; the moment its write is
+// acknowledged it reads both pages again. At 15 ms, when the first reads
+// have been answered and the second are still out, it reads once more.
+type flightWriter struct {
+	router  *DataServiceRouter
+	ack     Snowflake
+	replies map[RequestID]PageReply
+}
+
+type (
+	flightWrite struct{}
+	flightLate  struct{}
+)
+
+func (f *flightWriter) Start(ctx *sim.Ctx) {
+	f.send(ctx, ReadPage{ID: 2, Query: Query{Channel: dsChannel, Limit: 10}})
+	f.send(ctx, ReadPage{ID: 3, Query: Query{Channel: dsChannel, Limit: 5}})
+	ctx.SetTimer(sim.Millisecond, flightWrite{})
+	ctx.SetTimer(15*sim.Millisecond, flightLate{})
+}
+
+func (f *flightWriter) send(ctx *sim.Ctx, msg any) {
+	if err := f.router.Send(ctx, msg); err != nil {
+		panic(err)
+	}
+}
+
+func (f *flightWriter) Receive(ctx *sim.Ctx, msg any) {
+	switch m := msg.(type) {
+	case flightWrite:
+		f.send(ctx, WriteMessage{ID: 1, Channel: dsChannel, Author: 7, Content: "new"})
+	case flightLate:
+		f.send(ctx, ReadPage{ID: 6, Query: Query{Channel: dsChannel, Limit: 5}})
+	case Ack:
+		f.ack = m.Message
+		f.send(ctx, ReadPage{ID: 4, Query: Query{Channel: dsChannel, Limit: 10}})
+		f.send(ctx, ReadPage{ID: 5, Query: Query{Channel: dsChannel, Limit: 5}})
+	case PageReply:
+		if _, dup := f.replies[m.ID]; dup {
+			panic(fmt.Sprintf("two replies to request %d", m.ID))
+		}
+		f.replies[m.ID] = m
+	default:
+		panic(fmt.Sprintf("flightWriter got %+v", msg))
+	}
+}
+
+// TestDataServiceWriteDuringFlights: two different queries of one channel
+// are in flight when a write to the channel is acknowledged, and the writer
+// reads both pages again as soon as it has the acknowledgement, while the
+// first queries are still out. Both flights must be invalidated (the tier
+// tracks a channel's keys in flight, a write invalidates them all), the
+// reads after the acknowledgement must wait for new queries and see the
+// write, the first readers get the page from before it, which must not be
+// cached (a read between the two answers must not get it from the cache),
+// and the cache must then hold only a page with the write. A fake store gives exact timing:
+// reads take 10 ms and see the channel as it was when they arrived, writes
+// 1 ms.
+func TestDataServiceWriteDuringFlights(t *testing.T) {
+	w, err := sim.NewWorld(sim.Config{Seed: 22})
+	if err != nil {
+		t.Fatal(err)
+	}
+	storeNode := w.MustAddNode(sim.NodeConfig{Name: "fake-store"})
+	dsNode := w.MustAddNode(sim.NodeConfig{Name: "data-service"})
+	api := w.MustAddNode(sim.NodeConfig{Name: "api"})
+	store := &fakeStore{readDelay: 10 * sim.Millisecond, writeDelay: sim.Millisecond}
+	w.Spawn(storeNode, "fake-store", store)
+	svc, err := NewDataService(DataServiceOptions{Coordinators: []sim.NodeID{storeNode}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Spawn(dsNode, DefaultDataServiceName, svc)
+	router, err := NewDataServiceRouter(DataServiceRouterOptions{Nodes: []sim.NodeID{dsNode}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &flightWriter{router: router, replies: map[RequestID]PageReply{}}
+	w.Spawn(api, "flight-writer", f)
+	if err := w.RunFor(sim.Second); err != nil {
+		t.Fatal(err)
+	}
+
+	if f.ack == 0 || len(f.replies) != 5 {
+		t.Fatalf("write ack %d, %d page replies: want an ack and 5 pages", f.ack, len(f.replies))
+	}
+	for id := RequestID(2); id <= 6; id++ {
+		p := f.replies[id]
+		has := len(p.Messages) == 1 && p.Messages[0].ID == f.ack
+		if has != (id >= 4) {
+			t.Fatalf("read %d got %v: want the write %d in it exactly for the reads sent after its ack", id, pageIDsOf(p.Messages), f.ack)
+		}
+	}
+	if co := svc.CoalescerStats(); co.Invalidated != 2 || co.Requeries != 2 || co.Coalesced != 3 || store.reads != 4 {
+		t.Fatalf("coalescer %+v, %d store reads: want both flights invalidated and requeried", co, store.reads)
+	}
+	if e, ok := svc.cache.Peek(dsChannel); !ok || len(e.page) != 1 || e.page[0].ID != f.ack {
+		t.Fatalf("cache holds %+v (%v), want a page with the write", e, ok)
+	}
+}
+
+// TestDataServiceErrors: a request with a bad argument gets, through the
+// tier, the store's own error reply, in every mode, and a bad read never
+// poisons the cache or a flight of good ones.
+func TestDataServiceErrors(t *testing.T) {
+	for _, mode := range dsModes {
+		t.Run(mode.String(), func(t *testing.T) {
+			dw := newDSWorld(t, dsWorldConfig{seed: 23, mode: mode})
+			pid, c := dw.caller()
+			m := dw.write(pid, c, dsChannel, "hello")
+			gone := dw.write(pid, c, dsChannel, "to delete")
+			if _, ok := dw.call(pid, c, DeleteMessage{Channel: dsChannel, Message: gone}).(Ack); !ok {
+				dw.fatalf("delete failed")
+			}
+			tests := []struct {
+				name string
+				msg  any
+				err  error
+				text string
+			}{
+				{"page size 0", latest(0, Quorum), ErrPageSize, "limit 0: must be between 1 and 100"},
+				{"page size 101", latest(101, Quorum), ErrPageSize, "limit 101"},
+				{"both cursors", ReadPage{Query: Query{Channel: dsChannel, Limit: 5, Before: m, After: 1}}, ErrBadCursor, "give at most one"},
+				{"bad consistency", latest(5, 9), ErrBadRequest, "consistency 9"},
+				{"read of channel 0", ReadPage{Query: Query{Limit: 5}}, ErrUnknownChannel, "channel 0"},
+				{"write without author", WriteMessage{Channel: dsChannel, Content: "x"}, ErrBadRequest, "author 0"},
+				{"edit of a deleted message", EditMessage{Channel: dsChannel, Message: gone, Content: "y"}, ErrMessageDeleted, "edit of message"},
+				{"delete of a deleted message", DeleteMessage{Channel: dsChannel, Message: gone}, ErrMessageDeleted, "delete of message"},
+			}
+			for _, tc := range tests {
+				dw.wantError(tc.name, dw.call(pid, c, tc.msg), tc.err, tc.text)
+			}
+			// The same bad read from many readers at once shares one
+			// flight in the coalescing modes, and all get the error.
+			for i, r := range dw.callAll(pid, c, latest(0, Quorum), latest(0, Quorum), latest(0, Quorum)) {
+				dw.wantError(fmt.Sprintf("concurrent bad read %d", i), r, ErrPageSize, "limit 0")
+			}
+			want := []Message{{ID: m, Channel: dsChannel, Author: 7, Content: "hello"}}
+			dw.wantPage("a good read after the bad ones", dw.call(pid, c, latest(5, Quorum)), want)
+		})
+	}
+	t.Run("router", func(t *testing.T) {
+		r, err := NewDataServiceRouter(DataServiceRouterOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := r.Route(dsChannel); ok {
+			t.Fatalf("an empty router routed a channel")
+		}
+		w, err := sim.NewWorld(sim.Config{Seed: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var errs []error
+		w.Spawn(w.MustAddNode(sim.NodeConfig{Name: "api"}), "sender", sim.HandlerFunc(func(ctx *sim.Ctx, msg any) {
+			errs = append(errs, r.Send(ctx, msg))
+		}))
+		if err := w.RunFor(sim.Millisecond); err != nil {
+			t.Fatal(err)
+		}
+		pid := w.NodeProcesses(0)[0]
+		w.Send(pid, latest(5, Quorum))
+		w.Send(pid, "not a request")
+		if err := w.RunFor(sim.Millisecond); err != nil {
+			t.Fatal(err)
+		}
+		if len(errs) != 2 || !errors.Is(errs[0], ErrNoDataService) || !strings.Contains(errs[0].Error(), "no data-service node") ||
+			!errors.Is(errs[1], ErrNoDataService) || !strings.Contains(errs[1].Error(), "string is not a request") {
+			t.Fatalf("errors %v", errs)
+		}
+	})
+}
+
+// TestDataServiceStoreDown: the coordinator an instance sends to crashes.
+// The readers waiting on the flight out get exactly one error each when the
+// instance's own timeout fires; the instance moves on to the next
+// coordinator and the next read succeeds.
+func TestDataServiceStoreDown(t *testing.T) {
+	const timeout = 300 * sim.Millisecond
+	dw := newDSWorld(t, dsWorldConfig{seed: 24, mode: DataServiceCoalescingCache, ds: DataServiceOptions{StoreTimeout: timeout}})
+	pid, c := dw.caller()
+	m := dw.write(pid, c, dsChannel, "hello")
+	want := []Message{{ID: m, Channel: dsChannel, Author: 7, Content: "hello"}}
+	dsNode, _ := dw.router.Route(dsChannel)
+	// An instance starts at coordinator (node ID mod coordinators).
+	first := dw.storage[int(dsNode)%len(dw.storage)]
+	dw.w.Crash(first)
+	reads := make([]any, 20)
+	for i := range reads {
+		reads[i] = latest(10, Quorum)
+	}
+	for i, r := range dw.callAll(pid, c, reads...) {
+		dw.wantError(fmt.Sprintf("read %d through a crashed coordinator", i), r, ErrNoReply, "after 300ms")
+	}
+	svc := dw.service(dsChannel)
+	if st, co := svc.Stats(), svc.CoalescerStats(); st.StoreReads != 1 || st.StoreErrors != 1 || co.Failed != 1 || co.Coalesced != 19 {
+		dw.fatalf("stats %+v, coalescer %+v: want one store read, failed, with 19 readers coalesced on it", st, co)
+	}
+	dw.wantPage("a read after the timeout", dw.call(pid, c, latest(10, Quorum)), want)
+	dw.wantPage("and a cached one", dw.call(pid, c, latest(10, Quorum)), want)
+	if st := svc.Stats(); st.CacheHits != 1 || st.StoreReads != 2 {
+		dw.fatalf("stats %+v: want the second read from the cache", st)
+	}
+}
+
+// TestDataServiceBounds: past its bounds the tier degrades as it says.
+// Reads the coalescer refuses (MaxWaiters) go to the store on their own and
+// are answered; requests past MaxPending get ErrOverloaded at once.
+func TestDataServiceBounds(t *testing.T) {
+	reads := make([]any, 20)
+	for i := range reads {
+		reads[i] = latest(10, Quorum)
+	}
+	t.Run("max waiters", func(t *testing.T) {
+		dw := newDSWorld(t, dsWorldConfig{seed: 25, mode: DataServiceCoalescing,
+			ds: DataServiceOptions{Coalescer: CoalescerOptions{MaxWaiters: 3}}})
+		pid, c := dw.caller()
+		m := dw.write(pid, c, dsChannel, "hello")
+		want := []Message{{ID: m, Channel: dsChannel, Author: 7, Content: "hello"}}
+		for i, r := range dw.callAll(pid, c, reads...) {
+			dw.wantPage(fmt.Sprintf("read %d", i), r, want)
+		}
+		// How many reads overlap depends on the network's jitter and long
+		// tail; what must hold is the bound and the accounting.
+		svc := dw.service(dsChannel)
+		st, co := svc.Stats(), svc.CoalescerStats()
+		if st.Uncoalesced == 0 || co.PeakWaiters > 3 || st.StoreReads != st.Uncoalesced+co.QueriesStarted || st.Coalesced+st.Uncoalesced+co.QueriesStarted != 20 {
+			dw.fatalf("stats %+v, coalescer %+v: want reads past 3 waiters sent on their own, one store read per flight or lone read", st, co)
+		}
+	})
+	t.Run("max pending", func(t *testing.T) {
+		dw := newDSWorld(t, dsWorldConfig{seed: 26, mode: DataServiceOff, ds: DataServiceOptions{MaxPending: 4}})
+		pid, c := dw.caller()
+		dw.write(pid, c, dsChannel, "hello")
+		pages, overloaded := 0, 0
+		for i, r := range dw.callAll(pid, c, reads...) {
+			switch r.(type) {
+			case PageReply:
+				pages++
+			default:
+				dw.wantError(fmt.Sprintf("read %d", i), r, ErrOverloaded, "too many requests awaiting replies")
+				overloaded++
+			}
+		}
+		// Which reads find the 4 slots taken depends on the network's
+		// jitter and long tail; that some do, and are told at once, is what
+		// must hold.
+		if st := dw.service(dsChannel).Stats(); overloaded == 0 || pages < 4 || st.Overloaded != uint64(overloaded) || st.StoreReads != uint64(pages) {
+			dw.fatalf("%d pages, %d overloaded, stats %+v: want at least 4 pages, some overloaded, and one store read per page", pages, overloaded, st)
+		}
+	})
+}
+
+// TestDataServiceOptions: every bad option is refused with a message naming
+// it.
+func TestDataServiceOptions(t *testing.T) {
+	nodes := []sim.NodeID{1, 2, 3}
+	tests := []struct {
+		opts DataServiceOptions
+		text string
+	}{
+		{DataServiceOptions{}, "coordinators: need at least one"},
+		{DataServiceOptions{Coordinators: nodes, Mode: 3}, "mode 3"},
+		{DataServiceOptions{Coordinators: nodes, StoreTimeout: -1}, "store timeout"},
+		{DataServiceOptions{Coordinators: nodes, MaxPending: -1}, "max pending -1"},
+		{DataServiceOptions{Coordinators: nodes, MaxPageSize: -1}, "max page size -1"},
+		{DataServiceOptions{Coordinators: nodes, CacheTTL: -1}, "cache TTL"},
+		{DataServiceOptions{Coordinators: nodes, RequestWork: -1}, "request work"},
+		{DataServiceOptions{Coordinators: nodes, Coalescer: CoalescerOptions{MaxWaiters: -1}}, "max waiters -1"},
+		{DataServiceOptions{Coordinators: nodes, Cache: LRUOptions{MaxBytes: -1}}, "max bytes -1"},
+		{DataServiceOptions{Coordinators: nodes, Mode: DataServiceOff, Cache: LRUOptions{MaxEntries: -1}}, "max entries -1"},
+	}
+	for _, tc := range tests {
+		_, err := NewDataService(tc.opts)
+		if !errors.Is(err, ErrDataServiceOptions) || !strings.Contains(err.Error(), tc.text) {
+			t.Errorf("NewDataService(%+v) = %v; want ErrDataServiceOptions containing %q", tc.opts, err, tc.text)
+		}
+	}
+	// A cache is built only where the mode uses one.
+	for _, mode := range dsModes {
+		d, err := NewDataService(DataServiceOptions{Coordinators: nodes, Mode: mode})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if (d.co != nil) != (mode != DataServiceOff) || (d.cache != nil) != (mode == DataServiceCoalescingCache) || d.Mode() != mode {
+			t.Errorf("mode %s: coalescer %v, cache %v", mode, d.co != nil, d.cache != nil)
+		}
+	}
+	if s := DataServiceMode(7).String(); s != "DataServiceMode(7)" {
+		t.Errorf("String of a bad mode: %q", s)
+	}
+}

@@ -1,0 +1,150 @@
+package store
+
+import "github.com/guildsim/guildsim/sim"
+
+// Replica is the storage process of one storage node: it owns the node's
+// Engine and serves coordinators' requests (wire.go) with it. A node's Boot
+// spawns one; a crash kills it with everything in memory, and the next Boot
+// spawns a fresh one that rebuilds the engine from the commit log.
+//
+// Every request declares its CPU cost (CostModel) on the node, growing with
+// the rows it writes or examines and the tombstones it scans, so a hot
+// partition slows its replicas and everything else they serve.
+type Replica struct {
+	opts   ReplicaOptions
+	engine *Engine
+	replay ReplayStats
+	stats  ReplicaStats
+}
+
+// ReplicaOptions configures a Replica. The zero value is valid.
+type ReplicaOptions struct {
+	_ struct{}
+	// Name is the name the replica registers under on its node, where
+	// coordinators send to it. Default "store".
+	Name string
+	// Engine configures the storage engine: the commit log's sync policy
+	// (periodic every 10 s by default, or per batch), page and tombstone
+	// bounds.
+	Engine Options
+	// Cost is the CPU each request declares.
+	Cost CostModel
+}
+
+// DefaultReplicaName is ReplicaOptions.Name when left empty.
+const DefaultReplicaName = "store"
+
+// ReplicaStats counts a replica's requests since it started.
+type ReplicaStats struct {
+	Writes      uint64 // writes applied (client legs, repairs and hints)
+	Repairs     uint64 // read-repair writes among them
+	Hints       uint64 // hinted writes among them
+	Reads       uint64 // partition scans and point reads
+	RowsTouched uint64 // rows examined by reads
+	Tombstones  uint64 // tombstones scanned by reads
+	Busy        sim.Duration
+}
+
+// NewReplica returns a replica handler to spawn on a storage node.
+func NewReplica(opts ReplicaOptions) (*Replica, error) {
+	if opts.Name == "" {
+		opts.Name = DefaultReplicaName
+	}
+	eo, err := opts.Engine.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	opts.Engine = eo
+	opts.Cost = opts.Cost.withDefaults()
+	return &Replica{opts: opts}, nil
+}
+
+type syncTick struct{}
+
+// Start registers the replica and opens the engine from the commit log.
+func (r *Replica) Start(ctx *sim.Ctx) {
+	sim.Assert(ctx.Register(r.opts.Name), "store: a replica is already registered on this node")
+	e, st, err := Open(r.opts.Engine, ctx.Disk())
+	sim.Assert(err == nil, "store: engine options were checked by NewReplica")
+	r.engine, r.replay = e, st
+	r.work(ctx, r.opts.Cost.PerReplayedWrite*sim.Duration(st.Records))
+	if r.opts.Engine.Sync == SyncPeriodic {
+		ctx.SetTimer(r.opts.Engine.SyncPeriod, syncTick{})
+	}
+}
+
+// Receive serves one request.
+func (r *Replica) Receive(ctx *sim.Ctx, msg any) {
+	switch m := msg.(type) {
+	case replicaWrite:
+		err := r.apply(ctx, m.writes)
+		if m.op == 0 {
+			r.stats.Repairs += uint64(len(m.writes))
+			return
+		}
+		ctx.Send(ctx.Sender(), replicaWriteAck{op: m.op, leg: m.leg, node: ctx.Node(), err: err})
+	case hintBatch:
+		err := r.apply(ctx, m.writes)
+		r.stats.Hints += uint64(len(m.writes))
+		ctx.Send(ctx.Sender(), hintAck{seq: m.seq, node: ctx.Node(), err: err})
+	case replicaRead:
+		ctx.Send(ctx.Sender(), r.read(ctx, m))
+	case replicaIndexRead:
+		bs := r.engine.Buckets(m.channel, m.from, m.backwards, m.limit)
+		r.work(ctx, r.opts.Cost.read(ReadCost{RowsTouched: len(bs)}))
+		ctx.Send(ctx.Sender(), replicaIndex{op: m.op, round: m.round, node: ctx.Node(), buckets: bs})
+	case probe:
+		ctx.Send(ctx.Sender(), probeAck{node: ctx.Node()})
+	case syncTick:
+		r.engine.Sync(ctx.Disk())
+		ctx.SetTimer(r.opts.Engine.SyncPeriod, syncTick{})
+	default:
+		sim.Assertf(false, "store: replica got an unknown message %T", msg)
+	}
+}
+
+// apply writes ws through the engine (commit log first, then memory).
+func (r *Replica) apply(ctx *sim.Ctx, ws []Write) error {
+	r.work(ctx, r.opts.Cost.write(len(ws)))
+	if err := r.engine.Apply(ctx.Disk(), ws...); err != nil {
+		return err
+	}
+	r.stats.Writes += uint64(len(ws))
+	return nil
+}
+
+// read serves a point read or a partition scan.
+func (r *Replica) read(ctx *sim.Ctx, m replicaRead) replicaRows {
+	out := replicaRows{op: m.op, round: m.round, node: ctx.Node()}
+	if m.point != 0 {
+		found, ok := r.engine.lookupRow(m.key.Channel, m.point)
+		out.scan = partitionScan{exhausted: true, cost: ReadCost{Partitions: 1}}
+		if ok {
+			out.scan.rows = []row{found}
+			out.scan.cost.RowsTouched = 1
+		}
+	} else {
+		out.scan, out.err = r.engine.scanPartition(m.key, m.cursor, m.forwards, m.limit)
+	}
+	c := out.scan.cost
+	r.stats.Reads++
+	r.stats.RowsTouched += uint64(c.RowsTouched)
+	r.stats.Tombstones += uint64(c.Tombstones)
+	r.work(ctx, r.opts.Cost.read(c))
+	return out
+}
+
+func (r *Replica) work(ctx *sim.Ctx, d sim.Duration) {
+	ctx.Work(d)
+	r.stats.Busy += d
+}
+
+// Engine returns the replica's engine (nil before Start), for inspection
+// between events: tests and reports read it, nothing writes through it.
+func (r *Replica) Engine() *Engine { return r.engine }
+
+// Stats returns the replica's counters.
+func (r *Replica) Stats() ReplicaStats { return r.stats }
+
+// Replayed returns what the engine's commit log replay found at Start.
+func (r *Replica) Replayed() ReplayStats { return r.replay }
