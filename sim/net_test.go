@@ -273,3 +273,39 @@ func TestMonitorAcrossBrokenLinkAnswersAtOnce(t *testing.T) {
 	require.Equal(t, sim.ReasonNoConn, m.got[0].(sim.Down).Reason)
 	require.Equal(t, []any{sim.NodeDown{Node: b}}, nm.got)
 }
+
+// What a listener sends while accepting arrives after the connection is up
+// (the SYN-ACK leaves first).
+func TestAcceptorDataFollowsConnected(t *testing.T) {
+	w, c, g := twoNetNodes(t, sim.Config{Seed: 3})
+	w.Spawn(g, "listener", &listenThenAccept{})
+	cli := &streamSide{netRecorder: netRecorder{w: w}, dial: g}
+	w.Spawn(c, "client", cli)
+	require.NoError(t, w.RunFor(sim.Second))
+	require.Len(t, cli.got, 2)
+	require.IsType(t, sim.StreamConnected{}, cli.got[0])
+	require.Equal(t, sim.StreamData{Conn: cli.conn, Msg: "hello"}, cli.got[1])
+}
+
+// listenThenAccept listens on 443 and greets each connection at once.
+type listenThenAccept struct{}
+
+func (listenThenAccept) Start(ctx *sim.Ctx) { sim.Assert(ctx.Listen(443) == nil, "port taken") }
+func (listenThenAccept) Receive(ctx *sim.Ctx, msg any) {
+	if a, ok := msg.(sim.StreamAccepted); ok {
+		sim.Assert(ctx.StreamSend(a.Conn, "hello") == nil, "send on accept")
+	}
+}
+
+// A dial whose SYN-ACK never arrives fails at ConnectTimeout.
+func TestDialNeverHangs(t *testing.T) {
+	w, c, g := twoNetNodes(t, sim.Config{Seed: 3, Net: sim.NetConfig{ConnectTimeout: 5 * sim.Second}})
+	w.Spawn(g, "listener", &listenThenAccept{})
+	require.NoError(t, w.RunFor(sim.Millisecond))
+	w.PartitionOneWay([]sim.NodeID{g}, []sim.NodeID{c}) // SYNs get through, SYN-ACKs do not
+	cli := &streamSide{netRecorder: netRecorder{w: w}, dial: g}
+	w.Spawn(c, "client", cli)
+	require.NoError(t, w.RunFor(6*sim.Second))
+	require.Len(t, cli.closed, 1)
+	require.Equal(t, sim.CloseConnectTimeout, cli.closed[0].Reason)
+}

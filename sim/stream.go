@@ -111,6 +111,13 @@ func (c *Ctx) Dial(node NodeID, port uint16) ConnID {
 	r.conns = append(r.conns, cn.id)
 	w.note(noteDial, uint64(cn.id), uint64(node)<<16|uint64(port))
 	w.synAttempt(cn, w.now, synRetry)
+	// Whatever happens to the SYNs and the SYN-ACK, a dial that is not
+	// established within ConnectTimeout fails: a dialer never hangs.
+	w.After(w.cfg.Net.ConnectTimeout, "connect-deadline", func() {
+		if !cn.ends[0].established {
+			w.closeEnd(cn, 0, CloseConnectTimeout, 0)
+		}
+	})
 	return cn.id
 }
 
@@ -148,9 +155,11 @@ func (w *World) synAttempt(cn *conn, started Time, backoff Duration) {
 		lp := w.proc(lpid)
 		r := lp.relations()
 		r.conns = append(r.conns, cn.id)
+		// The SYN-ACK goes out before the listener's handler runs, so that
+		// anything the listener sends on accepting follows it.
+		cn.pipes[1].send(w, packet{at: w.now.Add(w.net.delay(dst, src)), kind: pkSynAck})
 		w.curN = dst.id
 		w.deliver(lp, 0, StreamAccepted{Conn: cn.id, Remote: src.id, Port: cn.port})
-		cn.pipes[1].send(w, packet{at: w.now.Add(w.net.delay(dst, src)), kind: pkSynAck})
 	}}})
 }
 
