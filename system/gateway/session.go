@@ -1,0 +1,491 @@
+package gateway
+
+import "github.com/guildsim/guildsim/sim"
+
+// sessionState is where a session process is in its life (see doc.go).
+type sessionState uint8
+
+const (
+	sFresh       sessionState = iota // Hello sent; waiting for Identify or Resume
+	sIdentifying                     // Identify checked; waiting for the limiter's verdict
+	sResumeWait                      // Resume forwarded to the session it names; waiting for the answer
+	sReady                           // identified and attached to a connection: dispatching
+	sAttaching                       // a resume was granted; waiting for the connection to be handed over
+	sDetached                        // connection gone; resumable until ResumeWindow runs out
+	sEnded
+)
+
+// session is one process per connection, and the session itself once
+// identified. A session outlives its connection (detached) for the resume
+// window; a fresh process that receives a Resume hands its connection to the
+// session it names and exits (resume.go).
+type session struct {
+	o        *Options
+	listener sim.PID
+	slot     int32 // in the listener's table
+	conn     sim.ConnID
+	state    sessionState
+	draining bool
+	hbArmed  bool // a heartbeatCheck timer is pending
+	expArmed bool // an expiryCheck timer is pending
+	req      uint32
+	target   sim.PID // sResumeWait: the session asked
+
+	// Times on the node's monotonic clock.
+	hbDeadline sim.Time // close 4009 if no heartbeat by then
+	detachedAt sim.Time
+	rate       rateWindow
+
+	// Identity, set by Identify.
+	id    string // session_id and registered name; "" until READY
+	token string
+	user  uint64
+	bot   bool
+	shard [2]int32
+
+	seq        uint64 // last s given
+	resumeFrom uint64 // sAttaching: replay events after this s
+	buf        replayBuffer
+}
+
+// Timer and control messages.
+type (
+	heartbeatCheck struct{}
+	expiryCheck    struct{}
+	requestTimeout struct{ req uint32 }
+	sessionExited  struct{ slot int32 } // to the listener
+)
+
+// Start greets the client: Hello carries the heartbeat interval, and the
+// first heartbeat is due within it.
+func (s *session) Start(ctx *sim.Ctx) {
+	s.send(ctx, Payload{Op: OpHello, D: Hello{HeartbeatInterval: s.o.HeartbeatInterval}})
+	s.beatSeen(ctx)
+}
+
+// Receive handles one message.
+func (s *session) Receive(ctx *sim.Ctx, msg any) {
+	if s.state == sEnded {
+		return
+	}
+	switch m := msg.(type) {
+	case sim.StreamData:
+		if m.Conn == s.conn && s.conn != 0 {
+			s.onPayload(ctx, m.Msg)
+		}
+	case sim.StreamClosed:
+		if m.Conn == s.conn && s.conn != 0 {
+			s.connLost(ctx, m)
+		}
+	case Deliver:
+		s.deliver(ctx, m)
+	case heartbeatCheck:
+		s.hbArmed = false
+		s.checkHeartbeat(ctx)
+	case expiryCheck:
+		s.expArmed = false
+		s.checkExpiry(ctx)
+	case requestTimeout:
+		s.onRequestTimeout(ctx, m)
+	case identifyVerdict:
+		s.onIdentifyVerdict(ctx, m)
+	case resumeQuery:
+		s.onResumeQuery(ctx, m)
+	case resumeAnswer:
+		s.onResumeAnswer(ctx, m)
+	case attachConn:
+		s.onAttach(ctx, m)
+	case attachFailed:
+		if s.state == sAttaching && m.conn == s.conn {
+			s.conn = 0
+			s.detach(ctx)
+		}
+	case drainNow:
+		s.onDrain(ctx)
+	case drainClose:
+		s.onDrainClose(ctx)
+	}
+}
+
+// ---- client payloads ----
+
+func (s *session) onPayload(ctx *sim.Ctx, msg any) {
+	p, ok := msg.(Payload)
+	if !ok {
+		s.closeWith(ctx, CloseDecodeError)
+		return
+	}
+	if p.WireSize() > s.o.MaxPayloadBytes {
+		s.closeWith(ctx, CloseDecodeError)
+		return
+	}
+	// Every client payload counts, heartbeats included (discord.py budgets
+	// 110 of the 120 and keeps 10 for heartbeats).
+	if !s.rate.allow(ctx.Monotonic(), s.o.EventsPerWindow, s.o.EventWindow) {
+		s.closeWith(ctx, CloseRateLimited)
+		return
+	}
+	switch p.Op {
+	case OpHeartbeat:
+		hb, _ := p.D.(Heartbeat)
+		s.beatSeen(ctx)
+		if s.state == sReady && hb.LastSeq <= s.seq {
+			s.buf.trimThrough(hb.LastSeq)
+		}
+		s.send(ctx, Payload{Op: OpHeartbeatACK})
+	case OpIdentify:
+		d, ok := p.D.(Identify)
+		switch {
+		case !ok:
+			s.closeWith(ctx, CloseDecodeError)
+		case s.state != sFresh:
+			s.closeWith(ctx, CloseAlreadyAuthenticated)
+		default:
+			s.identify(ctx, d)
+		}
+	case OpResume:
+		d, ok := p.D.(Resume)
+		switch {
+		case !ok:
+			s.closeWith(ctx, CloseDecodeError)
+		case s.state != sFresh:
+			s.closeWith(ctx, CloseAlreadyAuthenticated)
+		default:
+			s.resume(ctx, d)
+		}
+	default:
+		switch {
+		case !p.Op.sentByClient():
+			s.closeWith(ctx, CloseUnknownOpcode)
+		case s.state != sReady:
+			s.closeWith(ctx, CloseNotAuthenticated)
+		}
+		// Presence, voice state and member requests belong to later layers.
+	}
+}
+
+// beatSeen moves the heartbeat deadline: one interval plus the grace from
+// now. The pending check timer, if any, finds the later deadline and re-arms
+// itself, so a heartbeat costs no timer cancellation.
+func (s *session) beatSeen(ctx *sim.Ctx) {
+	s.hbDeadline = ctx.Monotonic().Add(s.o.HeartbeatInterval + s.o.HeartbeatGrace)
+	if !s.hbArmed {
+		s.hbArmed = true
+		ctx.SetTimer(s.hbDeadline.Sub(ctx.Monotonic()), heartbeatCheck{})
+	}
+}
+
+func (s *session) checkHeartbeat(ctx *sim.Ctx) {
+	if s.conn == 0 {
+		return // detached: no connection to time out
+	}
+	now := ctx.Monotonic()
+	if now < s.hbDeadline {
+		s.hbArmed = true
+		ctx.SetTimer(s.hbDeadline.Sub(now), heartbeatCheck{})
+		return
+	}
+	s.closeWith(ctx, CloseSessionTimedOut)
+}
+
+// ---- identify ----
+
+func (s *session) identify(ctx *sim.Ctx, d Identify) {
+	info, ok := s.o.Tokens.Lookup(d.Token)
+	switch {
+	case !ok:
+		s.closeWith(ctx, CloseAuthenticationFailed)
+		return
+	case !validShard(d.Shard):
+		s.closeWith(ctx, CloseInvalidShard)
+		return
+	case d.Intents&^validIntents != 0:
+		s.closeWith(ctx, CloseInvalidIntents)
+		return
+	case info.Bot && d.Intents&PrivilegedIntents&^info.PrivilegedIntents != 0:
+		s.closeWith(ctx, CloseDisallowedIntents)
+		return
+	}
+	s.token, s.user, s.bot = d.Token, info.UserID, info.Bot
+	s.shard = [2]int32{int32(d.Shard[0]), int32(d.Shard[1])}
+	conc := max(info.MaxConcurrency, 1)
+	s.state = sIdentifying
+	s.req++
+	ctx.SendNamed(s.o.LimiterNode, LimiterName, identifyRequest{
+		token: d.Token, req: s.req, bucket: int32(IdentifyBucket(d.Shard[0], conc)), buckets: int32(conc),
+	})
+	ctx.SetTimer(s.o.IdentifyPermitTimeout, requestTimeout{req: s.req})
+}
+
+func (s *session) onIdentifyVerdict(ctx *sim.Ctx, m identifyVerdict) {
+	if s.state != sIdentifying || m.req != s.req {
+		return // timed out already
+	}
+	switch m.verdict {
+	case admitOK:
+		s.becomeReady(ctx)
+	case admitConcurrency:
+		// "If you hit this limit, the Gateway will respond with an Opcode 9
+		// Invalid Session": the client waits 1-5 s and identifies again.
+		s.invalid(ctx)
+	case admitBudget:
+		// Discord resets the token of a bot that spends its daily budget;
+		// here the token stays known but every further Identify fails the
+		// same way until the window turns (GUESS: other sessions of the
+		// token are not terminated).
+		s.closeWith(ctx, CloseAuthenticationFailed)
+	}
+}
+
+// becomeReady creates the session: a fresh ID registered on this node, READY
+// with s = 1, and the hook that lets guilds learn of it.
+func (s *session) becomeReady(ctx *sim.Ctx) {
+	for tries := 0; ; tries++ {
+		sim.Assert(tries < 8, "gateway: could not register a fresh session ID")
+		id := newSessionID(ctx.Node(), ctx.Rand())
+		if ctx.Register(id) {
+			s.id = id
+			break
+		}
+	}
+	s.state = sReady
+	ready := Ready{
+		V: 10, User: User{ID: s.user, Bot: s.bot}, SessionID: s.id,
+		ResumeGatewayURL: GatewayURL{Node: ctx.Node(), Port: s.o.Port},
+		Shard:            [2]int{int(s.shard[0]), int(s.shard[1])}, Session: ctx.Self(),
+	}
+	if s.o.Hooks != nil {
+		s.o.Hooks.Identified(ctx, s.info(ctx), &ready)
+	}
+	s.dispatch(ctx, EventReady, ready, 0)
+}
+
+func (s *session) info(ctx *sim.Ctx) SessionInfo {
+	return SessionInfo{
+		ID: s.id, PID: ctx.Self(), Node: ctx.Node(), UserID: s.user, Bot: s.bot,
+		Shard: [2]int{int(s.shard[0]), int(s.shard[1])},
+	}
+}
+
+// invalid answers op 9 d=false and returns to the fresh state: the client may
+// Identify on this connection or, as discord.py does, close and reconnect.
+func (s *session) invalid(ctx *sim.Ctx) {
+	s.send(ctx, Payload{Op: OpInvalidSession, D: InvalidSession{Resumable: false}})
+	s.state = sFresh
+	s.token, s.user, s.bot, s.shard, s.target = "", 0, false, [2]int32{}, 0
+}
+
+func (s *session) onRequestTimeout(ctx *sim.Ctx, m requestTimeout) {
+	if m.req != s.req {
+		return
+	}
+	switch s.state {
+	case sIdentifying, sResumeWait:
+		s.invalid(ctx)
+	case sAttaching:
+		// The fresh process never handed the connection over.
+		s.conn = 0
+		s.detach(ctx)
+	}
+}
+
+// ---- dispatch ----
+
+func (s *session) deliver(ctx *sim.Ctx, d Deliver) {
+	switch s.state {
+	case sReady, sAttaching, sDetached:
+		s.dispatch(ctx, d.Event, d.Data, d.Size)
+	}
+	// Not identified yet (or a fresh process): there is no session to
+	// deliver to, and nobody should know this PID as a session.
+}
+
+// dispatch gives the event the next s, keeps it for replay and sends it if a
+// connection is attached. s is strictly increasing per session, across
+// resumes.
+func (s *session) dispatch(ctx *sim.Ctx, event string, data any, size int) {
+	s.seq++
+	s.buf.push(s.seq, bufferedEvent{event: event, data: data, size: int32(size)}, s.o.ResumeBufferEvents)
+	if s.state == sReady {
+		s.send(ctx, Payload{Op: OpDispatch, T: event, S: s.seq, D: data, Size: int32(size)})
+	}
+}
+
+func (s *session) send(ctx *sim.Ctx, p Payload) {
+	// An error means the connection is closed on our side, which we learn
+	// from StreamClosed; until then there is nothing else to do.
+	_ = ctx.StreamSend(s.conn, p)
+}
+
+// ---- resume ----
+
+func (s *session) resume(ctx *sim.Ctx, d Resume) {
+	node, ok := sessionNode(d.SessionID)
+	if !ok || node != ctx.Node() {
+		s.invalid(ctx)
+		return
+	}
+	pid, ok := ctx.WhereIs(d.SessionID)
+	if !ok {
+		s.invalid(ctx) // expired, ended, or lost in a crash
+		return
+	}
+	s.state = sResumeWait
+	s.token = d.Token
+	s.target = pid
+	s.req++
+	ctx.Send(pid, resumeQuery{token: d.Token, seq: d.Seq, conn: s.conn, req: s.req})
+	ctx.SetTimer(s.o.IdentifyPermitTimeout, requestTimeout{req: s.req})
+}
+
+// onResumeQuery runs in the session a Resume names.
+func (s *session) onResumeQuery(ctx *sim.Ctx, q resumeQuery) {
+	v := resumeGranted
+	switch {
+	case q.token != s.token || s.draining || (s.state != sReady && s.state != sDetached):
+		v = resumeRefused
+	case q.seq > s.seq:
+		v = resumeBadSeq
+	case !s.buf.covers(q.seq, s.seq):
+		v = resumeGone
+	}
+	ctx.Send(ctx.Sender(), resumeAnswer{req: q.req, verdict: v})
+	switch v {
+	case resumeGranted:
+		if s.conn != 0 {
+			// The client gave up on this connection (a zombie, from our
+			// side): only the newest one is the session's.
+			_ = ctx.StreamClose(s.conn, int(CloseUnknownError))
+		}
+		s.conn = q.conn
+		s.state = sAttaching
+		s.resumeFrom = q.seq
+		s.beatSeen(ctx) // the new connection's deadline, not the old one's
+		s.req++
+		ctx.SetTimer(s.o.IdentifyPermitTimeout, requestTimeout{req: s.req})
+	case resumeGone, resumeBadSeq:
+		if s.conn != 0 {
+			_ = ctx.StreamClose(s.conn, int(CloseUnknownError))
+			s.conn = 0
+		}
+		s.end(ctx)
+	}
+}
+
+// onResumeAnswer runs in the fresh process that received the Resume.
+func (s *session) onResumeAnswer(ctx *sim.Ctx, m resumeAnswer) {
+	if s.state != sResumeWait || m.req != s.req {
+		if m.verdict == resumeGranted {
+			// We timed out and answered Invalid Session already: release
+			// the session that waits for our connection.
+			ctx.Send(ctx.Sender(), attachFailed{conn: s.conn})
+		}
+		return
+	}
+	switch m.verdict {
+	case resumeGranted:
+		conn := s.conn
+		if err := ctx.StreamHandoff(conn, s.target); err != nil {
+			ctx.Send(s.target, attachFailed{conn: conn})
+		} else {
+			ctx.Send(s.target, attachConn{conn: conn})
+		}
+		s.conn = 0
+		s.end(ctx)
+	case resumeBadSeq:
+		s.closeWith(ctx, CloseInvalidSeq)
+	default:
+		s.invalid(ctx)
+	}
+}
+
+// onAttach replays exactly the events after the client's seq, in order, then
+// RESUMED. RESUMED gets no s of its own (GUESS: the real one carries the
+// next s; leaving it out keeps it out of the replay buffer, so a later
+// resume never replays a RESUMED).
+func (s *session) onAttach(ctx *sim.Ctx, m attachConn) {
+	if s.state != sAttaching || m.conn != s.conn {
+		return
+	}
+	s.state = sReady
+	s.rate = rateWindow{}
+	s.beatSeen(ctx)
+	s.buf.each(s.resumeFrom, func(seq uint64, e *bufferedEvent) {
+		s.send(ctx, Payload{Op: OpDispatch, T: e.event, S: seq, D: e.data, Size: e.size})
+	})
+	s.send(ctx, Payload{Op: OpDispatch, T: EventResumed, D: Resumed{}})
+}
+
+// ---- losing the connection, ending ----
+
+// connLost handles the end of our connection. Only an identified session
+// survives it; a client's 1000/1001 close invalidates even that (reference
+// §1: "Close 1000/1001 invalidates the session").
+func (s *session) connLost(ctx *sim.Ctx, m sim.StreamClosed) {
+	s.conn = 0
+	switch s.state {
+	case sReady, sAttaching:
+		code := CloseCode(m.Code)
+		if s.draining || (m.Reason == sim.ClosePeer && (code == CloseNormal || code == CloseGoingAway)) {
+			s.end(ctx)
+			return
+		}
+		s.detach(ctx)
+	default:
+		s.end(ctx)
+	}
+}
+
+// closeWith closes the connection with code. An identified session survives
+// a resumable code (the client will resume); otherwise it ends.
+func (s *session) closeWith(ctx *sim.Ctx, code CloseCode) {
+	if s.conn != 0 {
+		_ = ctx.StreamClose(s.conn, int(code))
+		s.conn = 0
+	}
+	if (s.state == sReady || s.state == sAttaching) && code.Resumable() && !s.draining {
+		s.detach(ctx)
+		return
+	}
+	s.end(ctx)
+}
+
+func (s *session) detach(ctx *sim.Ctx) {
+	s.state = sDetached
+	s.detachedAt = ctx.Monotonic()
+	if !s.expArmed {
+		s.expArmed = true
+		ctx.SetTimer(s.o.ResumeWindow, expiryCheck{})
+	}
+}
+
+// checkExpiry ends a session detached for ResumeWindow. A pending check from
+// an earlier detachment finds a later deadline and re-arms itself.
+func (s *session) checkExpiry(ctx *sim.Ctx) {
+	if s.state != sDetached {
+		return
+	}
+	left := s.detachedAt.Add(s.o.ResumeWindow).Sub(ctx.Monotonic())
+	if left > 0 {
+		s.expArmed = true
+		ctx.SetTimer(left, expiryCheck{})
+		return
+	}
+	s.end(ctx)
+}
+
+// end ends the session (or the fresh process) for good: hooks hear of it,
+// the listener frees its slot, and the registered name goes with the
+// process, so a later Resume gets Invalid Session.
+func (s *session) end(ctx *sim.Ctx) {
+	if s.state == sEnded {
+		return
+	}
+	identified := s.id != ""
+	s.state = sEnded
+	if identified && s.o.Hooks != nil {
+		s.o.Hooks.Ended(ctx, s.info(ctx))
+	}
+	ctx.Send(s.listener, sessionExited{slot: s.slot})
+	ctx.Exit(sim.ReasonNormal)
+}
