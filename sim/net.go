@@ -414,7 +414,7 @@ func (nw *network) applyPair(s, d NodeID, breaks bool, delta int32) {
 		// Stream pipes already stalled here (by a clog) start counting
 		// towards StreamTimeout now.
 		for _, idx := range nw.stalled {
-			if p := nw.pipes[idx]; p.stalled && p.conn != nil && p.src.id == s && p.dst.id == d {
+			if p := nw.pipes[idx]; p != nil && p.stalled && p.conn != nil && p.src.id == s && p.dst.id == d {
 				nw.scheduleGiveUp(p)
 			}
 		}

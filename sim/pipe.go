@@ -114,7 +114,7 @@ func (nw *network) held(p *pipe) bool {
 func (w *World) pipeHead(e *event) {
 	nw := &w.net
 	p := nw.pipes[e.a]
-	if e.gen != p.gen || !p.armed {
+	if p == nil || e.gen != p.gen || !p.armed {
 		w.fold(e, 1)
 		return
 	}
@@ -131,6 +131,7 @@ func (w *World) pipeHead(e *event) {
 	w.fold(e, w.typeHash(pk.msg)^uint64(pk.kind))
 	if p.conn != nil {
 		w.streamArrive(p, pk)
+		w.retireConn(p.conn)
 		return
 	}
 	w.distArrive(p, pk)
@@ -189,7 +190,7 @@ func (nw *network) resumeStalled() {
 	kept := nw.stalled[:0]
 	for _, idx := range nw.stalled {
 		p := nw.pipes[idx]
-		if !p.stalled {
+		if p == nil || !p.stalled {
 			continue
 		}
 		if nw.held(p) {

@@ -169,6 +169,9 @@ func (c *Ctx) end(id ConnID) (*conn, int, error) {
 		return nil, 0, ErrNotOwner
 	}
 	cn := w.conns[id-1]
+	if cn == nil {
+		return nil, 0, ErrClosed
+	}
 	for d := 0; d < 2; d++ {
 		e := &cn.ends[d]
 		if e.owner == c.p.pid && e.node == c.p.node {
@@ -308,6 +311,7 @@ func (w *World) closeEnd(cn *conn, d int, why CloseReason, code int) {
 	}
 	e.open = false
 	cn.pipes[d].drop()
+	defer w.retireConn(cn)
 	w.note(noteStreamClose, uint64(cn.id), uint64(d)<<8|uint64(why))
 	w.traceLine(traceRecord{kind: "stream-close", node: e.node.id, pid: e.owner, detail: why.String()})
 	if owner := w.proc(e.owner); owner != nil {
@@ -317,11 +321,30 @@ func (w *World) closeEnd(cn *conn, d int, why CloseReason, code int) {
 	}
 }
 
+// retireConn frees a connection once both sides are closed and nothing is
+// in flight, so that reconnect churn (a million clients reconnecting after
+// a gateway crash) does not keep every dead connection's buffers for the
+// rest of the run. Stale events for its pipes find nil and are skipped.
+func (w *World) retireConn(cn *conn) {
+	if cn.ends[0].open || cn.ends[1].open || w.conns[cn.id-1] == nil {
+		return
+	}
+	for _, p := range cn.pipes {
+		if p.q.size > 0 || p.armed {
+			return // a FIN or data still on its way: retire on arrival
+		}
+	}
+	for _, p := range cn.pipes {
+		w.net.pipes[p.idx] = nil
+	}
+	w.conns[cn.id-1] = nil
+}
+
 // streamGiveUp closes the sending side of a stream whose data stayed held
 // for StreamTimeout by a partition or a peer that is down (not by a clog).
 func (w *World) streamGiveUp(e *event) {
 	p := w.net.pipes[e.a]
-	if !p.stalled || p.stallEpoch != e.gen || p.gen != uint32(e.aux) || !w.net.giveUpHold(p) {
+	if p == nil || !p.stalled || p.stallEpoch != e.gen || p.gen != uint32(e.aux) || !w.net.giveUpHold(p) {
 		return
 	}
 	w.stats.StreamTimeouts++
@@ -332,6 +355,10 @@ func (w *World) streamGiveUp(e *event) {
 // if its node is up (the OS closes the socket), silently if the node crashed.
 func (w *World) connOwnerDied(id ConnID, p *proc, notify bool) {
 	cn := w.conns[id-1]
+	if cn == nil {
+		return
+	}
+	defer w.retireConn(cn)
 	for d := 0; d < 2; d++ {
 		e := &cn.ends[d]
 		if e.owner != p.pid || e.node != p.node || !e.open {
