@@ -49,7 +49,7 @@ type packetRing struct {
 
 func (r *packetRing) push(p packet) {
 	if r.size == len(r.buf) {
-		nb := make([]packet, max(8, 2*len(r.buf)))
+		nb := make([]packet, max(2, 2*len(r.buf)))
 		for i := 0; i < r.size; i++ {
 			nb[i] = r.buf[(r.head+i)%len(r.buf)]
 		}
