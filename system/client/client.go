@@ -3,6 +3,7 @@ package client
 import (
 	"github.com/guildsim/guildsim/sim"
 	"github.com/guildsim/guildsim/system/gateway"
+	"github.com/guildsim/guildsim/system/guild"
 )
 
 // State is where a client is.
@@ -46,6 +47,8 @@ type Client struct {
 	resumeURL gateway.GatewayURL
 	session   sim.PID
 	seq       uint64 // last s received, 0 = none
+	user      uint64 // from READY: the author of posts
+	apis      *apiState
 }
 
 // Timer messages.
@@ -54,6 +57,10 @@ type (
 	helloTimeout struct{ conn sim.ConnID }
 	reconnectDue struct{ gen uint32 }
 )
+
+// OpenGuild, sent to a client process, makes it open a guild (the user
+// clicks on it): the client sends op 14 for it if it is connected.
+type OpenGuild struct{ GuildID uint64 }
 
 // New returns a client; id names it in the recorder's log.
 func New(cfg *Config, id uint32, d Device) *Client {
@@ -92,6 +99,12 @@ func (c *Client) Start(ctx *sim.Ctx) { c.dial(ctx) }
 
 // Receive handles one message.
 func (c *Client) Receive(ctx *sim.Ctx, msg any) {
+	if c.apis != nil && c.apis.history != nil {
+		if r, ok := c.apis.history.Match(ctx, msg); ok {
+			c.onStoreResult(r)
+			return
+		}
+	}
 	switch m := msg.(type) {
 	case sim.StreamConnected:
 		if m.Conn == c.conn && c.conn != 0 && c.state == StateConnecting {
@@ -117,6 +130,24 @@ func (c *Client) Receive(ctx *sim.Ctx, msg any) {
 			c.closeConn(ctx, c.cfg.ZombieCloseCode)
 			c.dialFailed()
 			c.reconnect(ctx, true, c.backoff(ctx))
+		}
+	case SendMessage:
+		c.post(ctx, m)
+	case guild.MessageCreated:
+		c.onSendAnswer(ctx, m.Request, Record{Kind: KindSendAck, ID: m.ID}, false)
+	case guild.MessageRejected:
+		c.onSendAnswer(ctx, m.Request, Record{Kind: KindSendFailed, ID: SendRejected}, false)
+	case sendTimeout:
+		c.onSendAnswer(ctx, m.request, Record{Kind: KindSendFailed, ID: SendTimedOut}, true)
+	case ReadHistory:
+		c.readHistory(ctx, m)
+	case OpenGuild:
+		// The user opens a guild: op 14 subscribes the session to it, and
+		// in a large guild turns it from passive to active. Not connected:
+		// nothing to subscribe (a real client subscribes again after
+		// READY; here the scenario asks again).
+		if c.state == StateReady && c.conn != 0 {
+			c.send(ctx, gateway.Payload{Op: gateway.OpGuildSubscriptions, D: gateway.GuildSubscriptions{GuildID: m.GuildID}})
 		}
 	case reconnectDue:
 		if m.gen == c.gen && c.state == StateWaiting {
@@ -242,7 +273,7 @@ func (c *Client) onDispatch(p gateway.Payload) {
 	switch p.T {
 	case gateway.EventReady:
 		d, _ := p.D.(gateway.Ready)
-		c.sessionID, c.resumeURL, c.session = d.SessionID, d.ResumeGatewayURL, d.Session
+		c.sessionID, c.resumeURL, c.session, c.user = d.SessionID, d.ResumeGatewayURL, d.Session, d.User.ID
 		c.seq = p.S
 		c.resumeDead = false
 		c.becomeReady()

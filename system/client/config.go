@@ -6,6 +6,7 @@ import (
 
 	"github.com/guildsim/guildsim/sim"
 	"github.com/guildsim/guildsim/system/gateway"
+	"github.com/guildsim/guildsim/system/guild"
 )
 
 // Config is what every client of a world shares (read-only once validated).
@@ -39,6 +40,18 @@ type Config struct {
 	ZombieCloseCode gateway.CloseCode
 	// Properties are Identify's connection properties.
 	Properties gateway.ConnectionProperties
+	// Guilds places guild processes, for posting messages (nil: posts fail
+	// with SendRefused).
+	Guilds *guild.Placement
+	// Store lists the storage nodes whose coordinators serve history reads
+	// (empty: reads fail).
+	Store []sim.NodeID
+	// SendTimeout bounds the wait for a post's acknowledgement; after it the
+	// outcome is unknown (recorded SendTimedOut) [15 s, GUESS: above the
+	// guild's store timeout (10 s), so a live guild's own error comes first].
+	SendTimeout sim.Duration
+	// MaxPendingSends bounds the posts awaiting an answer [16, GUESS].
+	MaxPendingSends int
 	// LargeThreshold is Identify's large_threshold [50, the documented
 	// default; 50-250].
 	LargeThreshold int
@@ -83,6 +96,12 @@ func (c *Config) Validate() error {
 	if c.Properties == (gateway.ConnectionProperties{}) {
 		c.Properties = gateway.ConnectionProperties{OS: "linux", Browser: "guildsim", Device: "guildsim"}
 	}
+	if c.SendTimeout == 0 {
+		c.SendTimeout = 15 * sim.Second
+	}
+	if c.MaxPendingSends == 0 {
+		c.MaxPendingSends = 16
+	}
 	if c.LargeThreshold == 0 {
 		c.LargeThreshold = 50
 	}
@@ -97,6 +116,10 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("client: Config.HelloTimeout %s: must be at least 1ms", c.HelloTimeout)
 	case c.ZombieCloseCode == gateway.CloseNormal || c.ZombieCloseCode == gateway.CloseGoingAway:
 		return fmt.Errorf("client: Config.ZombieCloseCode %d: must not be 1000 or 1001, which invalidate the session", c.ZombieCloseCode)
+	case c.SendTimeout < sim.Millisecond:
+		return fmt.Errorf("client: Config.SendTimeout %s: must be at least 1ms", c.SendTimeout)
+	case c.MaxPendingSends < 1 || c.MaxPendingSends > 1<<16:
+		return fmt.Errorf("client: Config.MaxPendingSends %d: must be between 1 and %d", c.MaxPendingSends, 1<<16)
 	case c.LargeThreshold < 50 || c.LargeThreshold > 250:
 		return fmt.Errorf("client: Config.LargeThreshold %d: must be between 50 and 250", c.LargeThreshold)
 	}

@@ -47,6 +47,21 @@
 // client's own clocks are skewed and drifted by faults, and the checkers
 // need one time line. Heartbeats are recorded only on request.
 //
-// Sending messages (with a nonce), reading history, presence and voice come
-// with the layers that serve them.
+// # Acting as a user (api.go)
+//
+// A scenario sends the client process what its user does:
+//   - SendMessage{Guild, Channel, Content, Nonce}: a post, sent to the guild's
+//     process (standing for the HTTP API); recorded KindSend, then
+//     KindSendAck with the stored ID, or KindSendFailed (rejected, timed out
+//     after Config.SendTimeout: outcome unknown, or refused by the client's
+//     own MaxPendingSends bound).
+//   - ReadHistory{Channel, Limit}: the latest page from the store at QUORUM;
+//     recorded KindHistory and a KindHistoryMessage per message, newest
+//     first.
+//   - OpenGuild{GuildID}: op 14, which turns the guild's passive session
+//     active (system/guild).
+//
+// The state for posts and reads is allocated on first use, so clients that
+// never post cost nothing more. Presence and voice come with the layers that
+// serve them.
 package client

@@ -23,6 +23,12 @@ const (
 	KindStopped                        // Seq: the close code that says "do not reconnect"; the client has exited
 	KindHeartbeat                      // only with Recorder.Heartbeats: Seq: the s sent
 	KindHeartbeatACK                   // only with Recorder.Heartbeats
+	KindSend                           // a post sent: Seq: its nonce; ID: the channel
+	KindSendAck                        // the guild stored it: Seq: the nonce; ID: the message's ID
+	KindSendFailed                     // Seq: the nonce; ID: SendRejected, SendTimedOut or SendRefused
+	KindHistory                        // a history page: Seq: its message count; its messages follow
+	KindHistoryMessage                 // one message of the page before: ID: its ID; Seq: its channel
+	KindHistoryFailed                  // a history read failed (ID: the channel when known)
 )
 
 var kindNames = [...]string{
@@ -31,6 +37,8 @@ var kindNames = [...]string{
 	KindInvalidSession: "invalid-session", KindReconnect: "reconnect", KindClosed: "closed",
 	KindClientClose: "client-close", KindZombie: "zombie", KindStopped: "stopped",
 	KindHeartbeat: "heartbeat", KindHeartbeatACK: "heartbeat-ack",
+	KindSend: "send", KindSendAck: "send-ack", KindSendFailed: "send-failed",
+	KindHistory: "history", KindHistoryMessage: "history-message", KindHistoryFailed: "history-failed",
 }
 
 func (k Kind) String() string {

@@ -45,6 +45,9 @@
 //     unknown opcode 4001; anything but heartbeats before Identify 4003; a
 //     second Identify 4005. A missed heartbeat deadline closes with 4009 and
 //     ends the session (4009 means "start a new session").
+//     Op 14 (OpGuildSubscriptions: a user client opening a guild) from an
+//     identified session goes to Hooks that implement ClientOpHooks; the
+//     gateway does not interpret it.
 //  6. The connection ends. A client close with 1000/1001 ends the session;
 //     any other end (another code, a reset, a timeout, a resumable server
 //     close) detaches it: it keeps buffering dispatches for ResumeWindow.

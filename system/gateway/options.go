@@ -220,6 +220,15 @@ type Hooks interface {
 	Ended(ctx *sim.Ctx, s SessionInfo)
 }
 
+// ClientOpHooks is implemented by Hooks that want the client payloads the
+// gateway itself does not interpret (today op 14, OpGuildSubscriptions).
+// It is a separate interface so that Hooks written before it keep working.
+// ClientOp runs inside the session's handler, only for an identified
+// session whose connection is attached, in the order the payloads arrived.
+type ClientOpHooks interface {
+	ClientOp(ctx *sim.Ctx, s SessionInfo, p Payload)
+}
+
 // Registered names on gateway nodes.
 const (
 	ListenerName = "gateway/listener"         // the node's listener; send it Drain

@@ -17,6 +17,11 @@ const (
 	OpInvalidSession      Opcode = 9  // recv: d says whether the session may be resumed
 	OpHello               Opcode = 10 // recv: first payload of every connection, d = heartbeat_interval
 	OpHeartbeatACK        Opcode = 11 // recv: answer to a heartbeat
+	// OpGuildSubscriptions is the user clients' op 14 (reference §1, [U]):
+	// a client that opens a guild subscribes to it. The gateway does not
+	// interpret it: it hands it to Hooks that implement ClientOpHooks (the
+	// guild layer turns a passive session active with it).
+	OpGuildSubscriptions Opcode = 14
 )
 
 var opNames = [...]string{
@@ -24,6 +29,7 @@ var opNames = [...]string{
 	OpPresenceUpdate: "PRESENCE_UPDATE", OpVoiceStateUpdate: "VOICE_STATE_UPDATE", 5: "",
 	OpResume: "RESUME", OpReconnect: "RECONNECT", OpRequestGuildMembers: "REQUEST_GUILD_MEMBERS",
 	OpInvalidSession: "INVALID_SESSION", OpHello: "HELLO", OpHeartbeatACK: "HEARTBEAT_ACK",
+	12: "", 13: "", OpGuildSubscriptions: "GUILD_SUBSCRIPTIONS",
 }
 
 func (o Opcode) String() string {
@@ -38,11 +44,20 @@ func (o Opcode) String() string {
 // (close 4001).
 func (o Opcode) sentByClient() bool {
 	switch o {
-	case OpHeartbeat, OpIdentify, OpPresenceUpdate, OpVoiceStateUpdate, OpResume, OpRequestGuildMembers:
+	case OpHeartbeat, OpIdentify, OpPresenceUpdate, OpVoiceStateUpdate, OpResume, OpRequestGuildMembers,
+		OpGuildSubscriptions:
 		return true
 	}
 	return false
 }
+
+// GuildSubscriptions is d of op 14, reduced to what the simulation uses:
+// the guild the user opened (the real payload also carries typing,
+// activities and member-list ranges).
+type GuildSubscriptions struct{ GuildID uint64 }
+
+// WireSize estimates `{"guild_id":"..","typing":true,"activities":true}`.
+func (GuildSubscriptions) WireSize() int { return 64 }
 
 // Event names (the t of a dispatch). Later layers add their own (guilds send
 // MESSAGE_CREATE through Deliver); these are the ones the gateway itself

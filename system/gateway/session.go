@@ -159,6 +159,10 @@ func (s *session) onPayload(ctx *sim.Ctx, msg any) {
 			s.closeWith(ctx, CloseUnknownOpcode)
 		case s.state != sReady:
 			s.closeWith(ctx, CloseNotAuthenticated)
+		case p.Op == OpGuildSubscriptions:
+			if h, ok := s.o.Hooks.(ClientOpHooks); ok {
+				h.ClientOp(ctx, s.info(ctx), p)
+			}
 		}
 		// Presence, voice state and member requests belong to later layers.
 	}
