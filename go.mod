@@ -3,6 +3,7 @@ module github.com/guildsim/guildsim
 go 1.26.8
 
 require (
+	github.com/anishathalye/porcupine v1.3.1
 	github.com/schollz/progressbar/v3 v3.19.1
 	github.com/stretchr/testify v1.12.1
 	golang.org/x/tools v0.52.0

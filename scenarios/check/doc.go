@@ -1,0 +1,74 @@
+// Package check holds guildsim's checkers (reference §5): pure functions
+// from what the clients recorded (a History, filled from a client.Recorder
+// by FromRecorder) and what the scenario itself knows (a Truth) to a
+// Verdict. They never look at system state: a checker that asked the store
+// what it holds would share the store's bugs.
+//
+// # Results
+//
+// Every checker returns a Verdict whose Result has three values, as
+// Porcupine's: Ok, Illegal (Detail explains the first violation: who, what,
+// when in true virtual time, printed in nanoseconds) or Unknown (the
+// checker could not decide: a search timed out, the recorder dropped
+// records, or the run did not record what the checker needs). Unknown is
+// never a pass; a runner reports it as such.
+//
+// # The life of a message, as the checkers see it
+//
+//  1. A client posts: KindSend (Seq: nonce, ID: channel) at the true time it
+//     sent. The guild answers: KindSendAck (Seq: nonce, ID: message ID), or
+//     KindSendFailed. A timeout, a rejection (a store error may still have
+//     written some replicas) or no answer at all is an unknown outcome;
+//     SendRefused means it was never sent. A dispatch does not carry its
+//     channel, so every checker derives message -> channel from the
+//     sender's KindSend and KindSendAck with the same nonce; a message whose
+//     send was not acknowledged has no known channel and is judged only by
+//     Porcupine (as an orphan, below).
+//  2. The guild fans MESSAGE_CREATE out; each client records KindDispatch
+//     (ID: the message ID, Name: "MESSAGE_CREATE") and, for replays it has
+//     seen, KindDuplicate.
+//  3. The scenario asks clients to read history (client.ReadHistory); it
+//     passes what it asked, when, as History.Reads, because the client
+//     records only the page (KindHistory, then KindHistoryMessage per
+//     message, newest first).
+//
+// # The checkers
+//
+//   - Linearizable (Porcupine, linearizable.go and msglog.go): sends and
+//     reads, partitioned by channel, against a message log: an
+//     acknowledged ID must exceed every ID before it in the log (so a
+//     message acknowledged before another was sent comes first); a send of
+//     unknown outcome is a call that never returns, which may write one of
+//     the channel's orphans (read IDs nobody acknowledged) or nothing; a read
+//     returns the log's newest messages. On Illegal it writes Porcupine's
+//     HTML for the failing channel only, bounded by MaxVisualizedOps.
+//   - NoAckedMessageLost: every acknowledged message is in the final reads
+//     (called after the heal and after its ack) that reach back to it.
+//   - SessionOrder: each session sees each channel's messages in ID order,
+//     duplicates removed by ID, with no gap, across resumes too.
+//   - Authorized: nobody receives a message from a channel its user could
+//     not see while the message was created.
+//   - Liveness: after the heal, no online client stays disconnected longer
+//     than the bound, and messages sent after the heal reach every online
+//     client that should get them within the bound.
+//
+// # What a runner must record for Ok rather than Unknown
+//
+//   - The whole log: Recorder.Dropped() == 0.
+//   - History.Reads: every read it asked, with its channel, limit and true
+//     time, at most one in flight per client; and final reads of every
+//     channel, issued after the heal and after the last acknowledgement,
+//     with channels short enough (<= the page limit, 100) that the page
+//     reaches every message (NoAckedMessageLost).
+//   - Truth.UserOf and Truth.Access for SessionOrder, Authorized and
+//     Liveness; Truth.Receives when some sessions are passive; Truth.Online
+//     when some clients are meant to be offline.
+//   - Truth.HealedAt, LivenessBound and an EndAt at least LivenessBound after
+//     the heal and after the last post it wants judged (Liveness).
+//
+// # Limits
+//
+// Porcupine's search is NP-hard: LinearizableOptions.Timeout bounds it.
+// The invariant checkers are linear in the records, apart from a sort per
+// channel.
+package check

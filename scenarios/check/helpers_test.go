@@ -1,0 +1,48 @@
+package check
+
+import (
+	"github.com/guildsim/guildsim/sim"
+	"github.com/guildsim/guildsim/system/client"
+)
+
+// builder writes a History by hand, the way clients would have recorded it.
+type builder struct{ h *History }
+
+func newBuilder() *builder {
+	return &builder{h: &History{EventNames: []string{"", EventMessageCreate, "GUILD_CREATE"}}}
+}
+
+func (b *builder) rec(at sim.Time, c uint32, k client.Kind, seq, id uint64) *builder {
+	b.h.Records = append(b.h.Records, client.Record{At: at, Client: c, Kind: k, Seq: seq, ID: id, Node: sim.NoNode})
+	return b
+}
+
+func (b *builder) send(at sim.Time, c uint32, channel, nonce uint64) *builder {
+	return b.rec(at, c, client.KindSend, nonce, channel)
+}
+
+func (b *builder) ack(at sim.Time, c uint32, nonce, id uint64) *builder {
+	return b.rec(at, c, client.KindSendAck, nonce, id)
+}
+
+func (b *builder) timedOut(at sim.Time, c uint32, nonce uint64) *builder {
+	return b.rec(at, c, client.KindSendFailed, nonce, client.SendTimedOut)
+}
+
+func (b *builder) ready(at sim.Time, c uint32) *builder { return b.rec(at, c, client.KindReady, 1, 7) }
+
+func (b *builder) dispatch(at sim.Time, c uint32, id uint64) *builder {
+	b.h.Records = append(b.h.Records, client.Record{At: at, Client: c, Kind: client.KindDispatch, ID: id, Name: 1})
+	return b
+}
+
+// read records a read of channel called at call that returned ids (newest
+// first) at ret.
+func (b *builder) read(call, ret sim.Time, c uint32, channel uint64, limit int, ids ...uint64) *builder {
+	b.h.Reads = append(b.h.Reads, ReadCall{Client: c, Channel: channel, Limit: limit, At: call})
+	b.rec(ret, c, client.KindHistory, uint64(len(ids)), 0)
+	for _, id := range ids {
+		b.rec(ret, c, client.KindHistoryMessage, channel, id)
+	}
+	return b
+}

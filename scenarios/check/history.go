@@ -1,0 +1,208 @@
+package check
+
+import (
+	"sort"
+
+	"github.com/guildsim/guildsim/sim"
+	"github.com/guildsim/guildsim/system/client"
+)
+
+// History is what the clients of one run recorded, plus the read requests
+// the scenario issued (the client records a read only when it completes).
+// The runner fills it with FromRecorder; tests build it directly.
+type History struct {
+	// Records are every client's records in the order they happened, with
+	// true virtual times (client.Recorder's log).
+	Records []client.Record
+	// EventNames maps Record.Name to the event name ("MESSAGE_CREATE").
+	EventNames []string
+	// Reads are the history reads the scenario asked clients to make, with
+	// the true time it asked. The k-th read of a client is matched with the
+	// k-th KindHistory or KindHistoryFailed record of that client, which is
+	// exact when a client has at most one read in flight: the runner must
+	// keep it so. Without them a read's call time is unknown (Porcupine
+	// then lets it start at time 0, and NoAckedMessageLost says Unknown),
+	// and an empty page has no channel and is skipped.
+	Reads []ReadCall
+	// Dropped is how many records the recorder lost to its bound; any
+	// checker then says Unknown.
+	Dropped int
+}
+
+// ReadCall is one history read the scenario issued.
+type ReadCall struct {
+	Client  uint32
+	Channel uint64
+	Limit   int // the page size asked for (client.ReadHistory.Limit)
+	At      sim.Time
+}
+
+// FromRecorder copies a recorder's log and event names into a History, with
+// the reads the scenario issued.
+func FromRecorder(r *client.Recorder, reads []ReadCall) *History {
+	h := &History{Records: make([]client.Record, 0, r.Len()), Dropped: r.Dropped(), Reads: reads}
+	r.Each(func(rec client.Record) { h.Records = append(h.Records, rec) })
+	h.EventNames = []string{""}
+	for i := 1; i < 1<<16; i++ {
+		n := r.EventName(uint16(i))
+		if n == "" {
+			break
+		}
+		h.EventNames = append(h.EventNames, n)
+	}
+	return h
+}
+
+// eventName returns the name of a dispatch record.
+func (h *History) eventName(rec client.Record) string {
+	if int(rec.Name) < len(h.EventNames) {
+		return h.EventNames[rec.Name]
+	}
+	return ""
+}
+
+// EventMessageCreate is the dispatch the message checkers follow.
+const EventMessageCreate = "MESSAGE_CREATE"
+
+type outcome uint8
+
+const (
+	outcomeAcked outcome = iota + 1
+	// outcomeUnknown: timed out, rejected, or never answered. A rejection
+	// counts as unknown because a guild's store error (a QUORUM write that
+	// reached fewer replicas) may still surface the message later.
+	outcomeUnknown
+)
+
+// sendOp is one post: KindSend, then KindSendAck or KindSendFailed (or
+// nothing) from the same client with the same nonce.
+type sendOp struct {
+	client     uint32
+	channel    uint64
+	nonce      uint64
+	sentAt     sim.Time
+	outcome    outcome
+	id         uint64   // the acknowledged message ID
+	answeredAt sim.Time // the ack's time
+}
+
+// readOp is one history read and its page.
+type readOp struct {
+	client     uint32
+	channel    uint64 // 0 if unknown (an empty page without a ReadCall)
+	limit      int    // 0 if unknown
+	called     bool   // callAt is known (a ReadCall matched)
+	callAt     sim.Time
+	returnedAt sim.Time
+	ids        []uint64 // newest first, as the store returns them
+	failed     bool
+	complete   bool // every message of the page was recorded
+}
+
+// index is a History digested for the checkers.
+type index struct {
+	sends    []sendOp
+	acked    map[uint64]int // message ID -> index in sends
+	reads    []readOp
+	byClient map[uint32][]client.Record
+	clients  []uint32 // sorted
+}
+
+// buildIndex digests h. The channel of a message is known only through its
+// sender: KindSend (Seq: nonce, ID: channel) and the same client's
+// KindSendAck (Seq: nonce, ID: message ID); a dispatch does not carry it.
+func buildIndex(h *History) *index {
+	ix := &index{acked: map[uint64]int{}, byClient: map[uint32][]client.Record{}}
+	pendingSends := map[uint32]map[uint64][]int{} // client -> nonce -> sends awaiting an answer
+	calls := map[uint32][]ReadCall{}
+	for _, c := range h.Reads {
+		calls[c.Client] = append(calls[c.Client], c)
+	}
+	for c := range calls {
+		sort.SliceStable(calls[c], func(i, j int) bool { return calls[c][i].At < calls[c][j].At })
+	}
+	openPage := map[uint32]int{}    // client -> index in reads of a page still being filled
+	pageWant := map[uint32]uint64{} // client -> message count of its open page
+	nextCall := func(c uint32) (ReadCall, bool) {
+		q := calls[c]
+		if len(q) == 0 {
+			return ReadCall{}, false
+		}
+		calls[c] = q[1:]
+		return q[0], true
+	}
+	for _, rec := range h.Records {
+		c := rec.Client
+		ix.byClient[c] = append(ix.byClient[c], rec)
+		switch rec.Kind {
+		case client.KindSend:
+			if pendingSends[c] == nil {
+				pendingSends[c] = map[uint64][]int{}
+			}
+			pendingSends[c][rec.Seq] = append(pendingSends[c][rec.Seq], len(ix.sends))
+			ix.sends = append(ix.sends, sendOp{client: c, channel: rec.ID, nonce: rec.Seq, sentAt: rec.At, outcome: outcomeUnknown})
+		case client.KindSendAck, client.KindSendFailed:
+			if rec.Kind == client.KindSendFailed && rec.ID == client.SendRefused {
+				continue // never sent: there is no KindSend for it
+			}
+			q := pendingSends[c][rec.Seq]
+			if len(q) == 0 {
+				continue
+			}
+			i := q[0]
+			pendingSends[c][rec.Seq] = q[1:]
+			ix.sends[i].answeredAt = rec.At
+			if rec.Kind == client.KindSendAck {
+				ix.sends[i].outcome = outcomeAcked
+				ix.sends[i].id = rec.ID
+				ix.acked[rec.ID] = i
+			}
+		case client.KindHistory, client.KindHistoryFailed:
+			delete(openPage, c) // a page left unfinished stays incomplete
+			r := readOp{client: c, returnedAt: rec.At, failed: rec.Kind == client.KindHistoryFailed}
+			if call, ok := nextCall(c); ok {
+				r.called, r.callAt, r.channel, r.limit = true, call.At, call.Channel, call.Limit
+			}
+			if rec.Kind == client.KindHistoryFailed && r.channel == 0 {
+				r.channel = rec.ID
+			}
+			r.complete = rec.Kind == client.KindHistory && rec.Seq == 0
+			if rec.Kind == client.KindHistory && rec.Seq > 0 {
+				r.ids = make([]uint64, 0, int(min(rec.Seq, 100)))
+				openPage[c] = len(ix.reads)
+			}
+			ix.reads = append(ix.reads, r)
+			if rec.Kind == client.KindHistory && rec.Seq > 0 {
+				pageWant[c] = rec.Seq
+			}
+		case client.KindHistoryMessage:
+			i, open := openPage[c]
+			if !open {
+				continue
+			}
+			r := &ix.reads[i]
+			r.ids = append(r.ids, rec.ID)
+			if r.channel == 0 {
+				r.channel = rec.Seq
+			}
+			if uint64(len(r.ids)) == pageWant[c] {
+				r.complete = true
+				delete(openPage, c)
+			}
+		}
+	}
+	for c := range ix.byClient {
+		ix.clients = append(ix.clients, c)
+	}
+	sort.Slice(ix.clients, func(i, j int) bool { return ix.clients[i] < ix.clients[j] })
+	return ix
+}
+
+// channelOf returns the channel of an acknowledged message.
+func (ix *index) channelOf(id uint64) (uint64, bool) {
+	i, ok := ix.acked[id]
+	if !ok {
+		return 0, false
+	}
+	return ix.sends[i].channel, true
+}

@@ -1,0 +1,179 @@
+package check
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/guildsim/guildsim/system/client"
+)
+
+// NoAckedMessageLost checks that every acknowledged message is in every
+// history read of its channel that was called after both the heal and the
+// message's acknowledgement, as far as the page reaches: a page covers a
+// message if the page is shorter than its limit (it is the whole channel)
+// or the message's ID is at least the page's oldest. Unknown if the run
+// recorded no such reads, or some acknowledged message is covered by none
+// (a channel longer than a page).
+func NoAckedMessageLost(h *History, t Truth) Verdict {
+	const name = "no-acked-message-lost"
+	if h.Dropped > 0 {
+		return unknown(name, "the recorder dropped %d records", h.Dropped)
+	}
+	ix := buildIndex(h)
+	var finals []readOp
+	for _, r := range ix.reads {
+		if r.called && !r.failed && r.complete && r.callAt >= t.HealedAt {
+			finals = append(finals, r)
+		}
+	}
+	if len(finals) == 0 {
+		return unknown(name, "no history read was called after the heal at %v (the scenario must issue final reads, and pass them as History.Reads)", t.HealedAt)
+	}
+	acked, uncovered := 0, 0
+	var firstUncovered *sendOp
+	for i := range ix.sends {
+		s := &ix.sends[i]
+		if s.outcome != outcomeAcked {
+			continue
+		}
+		acked++
+		covered := false
+		for _, r := range finals {
+			if r.channel != s.channel || r.callAt < s.answeredAt {
+				continue
+			}
+			full := r.limit > 0 && len(r.ids) >= r.limit
+			if full && (len(r.ids) == 0 || s.id < r.ids[len(r.ids)-1]) {
+				continue // older than the page reaches
+			}
+			covered = true
+			if !containsID(r.ids, s.id) {
+				return illegal(name, "message %d (channel %d), sent by client %d with nonce %d at %v and acknowledged at %v, is missing from client %d's read of channel %d called at %v, after the heal at %v, which returned %d messages [%s].",
+					s.id, s.channel, s.client, s.nonce, s.sentAt, s.answeredAt, r.client, r.channel, r.callAt, t.HealedAt, len(r.ids), joinIDs(r.ids))
+			}
+		}
+		if !covered {
+			uncovered++
+			if firstUncovered == nil {
+				firstUncovered = s
+			}
+		}
+	}
+	if uncovered > 0 {
+		s := firstUncovered
+		return unknown(name, "%d of %d acknowledged messages are in no final read's reach, the first message %d of channel %d acknowledged at %v", uncovered, acked, s.id, s.channel, s.answeredAt)
+	}
+	return ok(name, fmt.Sprintf("%d acknowledged messages found by %d final reads", acked, len(finals)))
+}
+
+func containsID(ids []uint64, id uint64) bool {
+	for _, x := range ids {
+		if x == id {
+			return true
+		}
+	}
+	return false
+}
+
+// SessionOrder checks, for each client and each gateway session (READY to
+// INVALID_SESSION, exit or next READY; resumes continue a session), that
+// the session's MESSAGE_CREATE dispatches of each channel, duplicates
+// removed by ID, arrive in ID order and without a gap.
+//
+// A gap is an acknowledged message m of the channel, with a < m < b where a
+// and b are consecutive messages of that channel the session received,
+// that the session never received, although the client's user could see
+// the channel throughout m's creation window [its send, its
+// acknowledgement] (Truth.Access) and Truth.Receives says the client gets
+// the channel's messages. Since the session received a before m and b
+// after it, the session was alive on both sides of m, disconnections
+// included: a resume must replay what was missed. Messages before the
+// session's first dispatch of a channel are not required (the session may
+// have started after them), nor are messages whose channel is unknown (their
+// send was not acknowledged).
+func SessionOrder(h *History, t Truth) Verdict {
+	const name = "session-order"
+	if h.Dropped > 0 {
+		return unknown(name, "the recorder dropped %d records", h.Dropped)
+	}
+	if t.UserOf == nil {
+		return unknown(name, "Truth.UserOf is nil")
+	}
+	ix := buildIndex(h)
+	byChan := ix.ackedByChannel()
+	checked := 0
+	for _, c := range ix.clients {
+		user := t.UserOf(c)
+		var last map[uint64]uint64 // channel -> newest ID received in this session
+		var seen map[uint64]bool
+		lastAt := map[uint64]int64{}
+		for _, rec := range ix.byClient[c] {
+			if rec.Kind == client.KindReady || rec.Kind == client.KindInvalidSession || last == nil {
+				last, seen = map[uint64]uint64{}, map[uint64]bool{}
+			}
+			if rec.Kind != client.KindDispatch || h.eventName(rec) != EventMessageCreate || seen[rec.ID] {
+				continue
+			}
+			seen[rec.ID] = true
+			ch, known := ix.channelOf(rec.ID)
+			if !known {
+				continue
+			}
+			checked++
+			prev, had := last[ch]
+			if had && rec.ID < prev {
+				return illegal(name, "client %d (user %d) received message %d of channel %d at %v after message %d (at %v) in the same session: out of ID order.",
+					c, user, rec.ID, ch, rec.At, prev, lastAt[ch])
+			}
+			if had {
+				ids := byChan[ch]
+				i := sort.Search(len(ids), func(i int) bool { return ids[i] > prev })
+				for ; i < len(ids) && ids[i] < rec.ID; i++ {
+					m := ix.sends[ix.acked[ids[i]]]
+					if !t.receives(c, ch) || !t.Access.canSeeThroughout(user, ch, m.sentAt, m.answeredAt) {
+						continue
+					}
+					return illegal(name, "client %d (user %d) has a gap in channel %d: it received message %d at %v and then message %d at %v in the same session, but never message %d between them (sent by client %d at %v, acknowledged at %v, visible to the user throughout).",
+						c, user, ch, prev, lastAt[ch], rec.ID, rec.At, m.id, m.client, m.sentAt, m.answeredAt)
+				}
+			}
+			last[ch], lastAt[ch] = rec.ID, int64(rec.At)
+		}
+	}
+	return ok(name, fmt.Sprintf("%d first receipts of MESSAGE_CREATE in order and without gaps", checked))
+}
+
+// Authorized checks that nobody received a MESSAGE_CREATE of a channel its
+// user could not see at any instant of the message's creation window [its
+// send, its acknowledgement] (Truth.Access). A dispatch of a message whose
+// send was not acknowledged has no known channel and is not judged (counted
+// in the detail).
+func Authorized(h *History, t Truth) Verdict {
+	const name = "authorized"
+	if h.Dropped > 0 {
+		return unknown(name, "the recorder dropped %d records", h.Dropped)
+	}
+	if t.UserOf == nil || t.Access == nil {
+		return unknown(name, "Truth.UserOf or Truth.Access is nil")
+	}
+	ix := buildIndex(h)
+	checked, unjudged := 0, 0
+	for _, rec := range h.Records {
+		if rec.Kind != client.KindDispatch || h.eventName(rec) != EventMessageCreate {
+			continue
+		}
+		i, known := ix.acked[rec.ID]
+		if !known {
+			unjudged++
+			continue
+		}
+		checked++
+		m := ix.sends[i]
+		user := t.UserOf(rec.Client)
+		if !t.Access.canSeeDuring(user, m.channel, m.sentAt, m.answeredAt) {
+			return illegal(name, "client %d (user %d) received message %d of channel %d at %v, but the user could not see the channel while the message was created (sent by client %d at %v, acknowledged at %v).",
+				rec.Client, user, m.id, m.channel, rec.At, m.client, m.sentAt, m.answeredAt)
+		}
+	}
+	return ok(name, fmt.Sprintf("%d MESSAGE_CREATE dispatches authorized; %d of messages with an unknown channel not judged", checked, unjudged))
+}

@@ -1,0 +1,149 @@
+package check
+
+import (
+	"testing"
+
+	"github.com/guildsim/guildsim/sim"
+	"github.com/guildsim/guildsim/system/client"
+)
+
+// truth: client c is user c; users 1-3 see channel 10 for the whole run,
+// user 4 never does. The heal is at 50, the bound 100, the run ends at 1000.
+func truth() Truth {
+	a := NewAccess()
+	for u := uint64(1); u <= 3; u++ {
+		a.Grant(u, ch, 0, Forever)
+	}
+	return Truth{
+		UserOf:        func(c uint32) uint64 { return uint64(c) },
+		Access:        a,
+		HealedAt:      50,
+		LivenessBound: 100,
+		EndAt:         1000,
+	}
+}
+
+func TestNoAckedMessageLost(t *testing.T) {
+	acked := func() *builder {
+		return newBuilder().send(1, 1, ch, 1).ack(2, 1, 1, 100).send(3, 1, ch, 2).ack(4, 1, 2, 200)
+	}
+	tests := []struct {
+		name string
+		h    *History
+		want Result
+	}{
+		{"found", acked().read(60, 61, 2, ch, 50, 200, 100).h, Ok},
+		{"lost", acked().read(60, 61, 2, ch, 50, 200).h, Illegal},
+		{"page too short to reach it", acked().read(60, 61, 2, ch, 1, 200).h, Unknown},
+		{"read before the heal only", acked().read(10, 11, 2, ch, 50).h, Unknown},
+		{"no reads", acked().h, Unknown},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if v := NoAckedMessageLost(tt.h, truth()); v.Result != tt.want {
+				t.Fatalf("got %v, want %v", v, tt.want)
+			}
+		})
+	}
+}
+
+// threeMessages: client 1 posts 100, 200, 300 on channel 10.
+func threeMessages() *builder {
+	return newBuilder().
+		send(1, 1, ch, 1).ack(2, 1, 1, 100).
+		send(3, 1, ch, 2).ack(4, 1, 2, 200).
+		send(5, 1, ch, 3).ack(6, 1, 3, 300)
+}
+
+func TestSessionOrder(t *testing.T) {
+	tests := []struct {
+		name string
+		h    *History
+		want Result
+	}{
+		{"in order with a duplicate", threeMessages().ready(0, 2).dispatch(3, 2, 100).dispatch(5, 2, 200).dispatch(6, 2, 100).dispatch(7, 2, 300).h, Ok},
+		{"in order across a resume", threeMessages().ready(0, 2).dispatch(3, 2, 100).
+			rec(4, 2, client.KindClosed, 1000, 0).rec(5, 2, client.KindResume, 1, 7).rec(6, 2, client.KindResumed, 2, 0).
+			dispatch(6, 2, 200).dispatch(7, 2, 300).h, Ok},
+		{"new session may start late", threeMessages().ready(0, 2).dispatch(3, 2, 100).
+			rec(4, 2, client.KindInvalidSession, 0, 0).ready(5, 2).dispatch(7, 2, 300).h, Ok},
+		{"gap across a resume", threeMessages().ready(0, 2).dispatch(3, 2, 100).
+			rec(4, 2, client.KindClosed, 1000, 0).rec(5, 2, client.KindResume, 1, 7).rec(6, 2, client.KindResumed, 2, 0).
+			dispatch(7, 2, 300).h, Illegal},
+		{"out of order", threeMessages().ready(0, 2).dispatch(3, 2, 200).dispatch(5, 2, 100).h, Illegal},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if v := SessionOrder(tt.h, truth()); v.Result != tt.want {
+				t.Fatalf("got %v, want %v", v, tt.want)
+			}
+		})
+	}
+}
+
+func TestAuthorized(t *testing.T) {
+	base := func() *builder { return newBuilder().send(1, 1, ch, 1).ack(2, 1, 1, 100).ready(0, 2).ready(0, 4) }
+	revoked := truth()
+	revoked.Access = NewAccess()
+	revoked.Access.Grant(2, ch, 0, 1)
+	tests := []struct {
+		name string
+		h    *History
+		tr   Truth
+		want Result
+	}{
+		{"member", base().dispatch(3, 2, 100).h, truth(), Ok},
+		{"stranger", base().dispatch(3, 2, 100).dispatch(3, 4, 100).h, truth(), Illegal},
+		{"revoked before the message", base().dispatch(3, 2, 100).h, revoked, Illegal},
+		{"no truth", base().h, Truth{}, Unknown},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if v := Authorized(tt.h, tt.tr); v.Result != tt.want {
+				t.Fatalf("got %v, want %v", v, tt.want)
+			}
+		})
+	}
+}
+
+func TestLiveness(t *testing.T) {
+	// Client 2 loses its connection at 40 and identifies again at 60; client
+	// 1 posts message 500 at 70, acknowledged at 71.
+	base := func() *builder {
+		return newBuilder().ready(0, 1).ready(0, 2).
+			rec(40, 2, client.KindClosed, 0, uint64(sim.CloseReason(0))).
+			ready(60, 2).
+			send(70, 1, ch, 1).ack(71, 1, 1, 500)
+	}
+	early := truth()
+	early.EndAt = 100
+	tests := []struct {
+		name string
+		h    *History
+		tr   Truth
+		want Result
+	}{
+		{"delivered", base().dispatch(75, 1, 500).dispatch(80, 2, 500).h, truth(), Ok},
+		{"never delivered", base().dispatch(75, 1, 500).h, truth(), Illegal},
+		{"delivered too late", base().dispatch(75, 1, 500).dispatch(500, 2, 500).h, truth(), Illegal},
+		{"never reconnected", newBuilder().ready(0, 1).ready(0, 2).rec(40, 2, client.KindClosed, 0, 0).h, truth(), Illegal},
+		{"exited after heal", newBuilder().ready(0, 1).ready(0, 2).rec(60, 2, client.KindStopped, 4004, 0).h, truth(), Illegal},
+		{"run too short", base().dispatch(80, 2, 500).h, early, Unknown},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if v := Liveness(tt.h, tt.tr); v.Result != tt.want {
+				t.Fatalf("got %v, want %v", v, tt.want)
+			}
+		})
+	}
+}
+
+func TestFromRecorder(t *testing.T) {
+	now := sim.Time(5)
+	r := client.NewRecorder(func() sim.Time { return now })
+	h := FromRecorder(r, []ReadCall{{Client: 1, Channel: ch, Limit: 10, At: 3}})
+	if len(h.Records) != 0 || h.Dropped != 0 || len(h.Reads) != 1 || len(h.EventNames) != 1 {
+		t.Fatalf("got %+v", h)
+	}
+}

@@ -1,0 +1,192 @@
+package check
+
+import (
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/anishathalye/porcupine"
+)
+
+// LinearizableOptions tune the Porcupine checker.
+type LinearizableOptions struct {
+	// Timeout bounds the search [10 s]. A timeout gives Unknown.
+	Timeout time.Duration
+	// ArtifactDir is where an Illegal check writes the failing channel's
+	// HTML visualisation; empty: none is written.
+	ArtifactDir string
+	// MaxVisualizedOps bounds the visualisation [2000 operations]: a
+	// failing channel with more operations is reported without one
+	// (Porcupine's HTML grows with the history and the partial
+	// linearisations; a huge one helps nobody).
+	MaxVisualizedOps int
+	_                struct{}
+}
+
+const (
+	defaultLinearizableTimeout = 10 * time.Second
+	defaultMaxVisualizedOps    = 2000
+)
+
+// Linearizable checks with Porcupine that the sends and history reads of
+// every channel are linearizable against a message log (see msglog.go for
+// the model). It never says Ok when the search timed out.
+func Linearizable(h *History, o LinearizableOptions) Verdict {
+	const name = "porcupine"
+	if h.Dropped > 0 {
+		return unknown(name, "the recorder dropped %d records", h.Dropped)
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = defaultLinearizableTimeout
+	}
+	if o.MaxVisualizedOps <= 0 {
+		o.MaxVisualizedOps = defaultMaxVisualizedOps
+	}
+	ops := operations(buildIndex(h))
+	model := messageLogModel()
+	res, _ := porcupine.CheckOperationsVerbose(model, ops, o.Timeout)
+	switch res {
+	case porcupine.Ok:
+		return ok(name, fmt.Sprintf("%d operations linearizable", len(ops)))
+	case porcupine.Unknown:
+		return unknown(name, "the search timed out after %v on %d operations", o.Timeout, len(ops))
+	}
+	// Illegal: find the first failing channel (in channel order, so the
+	// report is the same every run) and show only it.
+	for _, part := range partitionByChannel(ops) {
+		r, info := porcupine.CheckOperationsVerbose(model, part, o.Timeout)
+		if r != porcupine.Illegal {
+			continue
+		}
+		v := illegal(name, "%s", explainIllegal(part, info))
+		switch {
+		case o.ArtifactDir == "":
+		case len(part) > o.MaxVisualizedOps:
+			v.Detail += fmt.Sprintf(" No visualisation: %d operations exceed the bound of %d.", len(part), o.MaxVisualizedOps)
+		default:
+			path := filepath.Join(o.ArtifactDir, fmt.Sprintf("porcupine-channel-%d.html", channelOfOp(part[0])))
+			if err := os.MkdirAll(o.ArtifactDir, 0o755); err == nil {
+				err = porcupine.VisualizePath(model, info, path)
+				if err == nil {
+					v.Artifact = path
+				} else {
+					v.Detail += " Visualisation failed: " + err.Error()
+				}
+			}
+		}
+		return v
+	}
+	return illegal(name, "the history of %d operations is not linearizable (no single channel fails alone within %v)", len(ops), o.Timeout)
+}
+
+// operations turns sends and reads into Porcupine operations timed in true
+// virtual time (nanoseconds). A send without an acknowledgement may or may
+// not have happened: it is a call that never returns (Return = MaxInt64),
+// which Porcupine may linearise anywhere after its call, including after
+// every other operation, where it changes nothing.
+func operations(ix *index) []porcupine.Operation {
+	orphans := orphanIDs(ix)
+	var ops []porcupine.Operation
+	for _, s := range ix.sends {
+		in := logInput{Op: opSend, Channel: s.channel, Client: s.client, Nonce: s.nonce}
+		op := porcupine.Operation{ClientId: int(s.client), Call: int64(s.sentAt)}
+		if s.outcome == outcomeAcked {
+			in.ID = s.id
+			op.Return = int64(s.answeredAt)
+		} else {
+			in.Orphans = orphans[s.channel]
+			op.Return = math.MaxInt64
+		}
+		op.Input, op.Output = in, logOutput{}
+		ops = append(ops, op)
+	}
+	for _, r := range ix.reads {
+		if r.failed || !r.complete || r.channel == 0 {
+			continue
+		}
+		op := porcupine.Operation{ClientId: int(r.client), Return: int64(r.returnedAt)}
+		if r.called {
+			op.Call = int64(r.callAt)
+		}
+		op.Input = logInput{Op: opRead, Channel: r.channel, Client: r.client, Limit: r.limit}
+		op.Output = logOutput{IDs: r.ids}
+		ops = append(ops, op)
+	}
+	return ops
+}
+
+// orphanIDs are, per channel, the IDs reads returned that no send
+// acknowledged: only a send with an unknown outcome can have written them.
+func orphanIDs(ix *index) map[uint64][]uint64 {
+	seen := map[uint64]bool{}
+	out := map[uint64][]uint64{}
+	for _, r := range ix.reads {
+		for _, id := range r.ids {
+			if _, acked := ix.acked[id]; acked || seen[id] {
+				continue
+			}
+			seen[id] = true
+			out[r.channel] = append(out[r.channel], id)
+		}
+	}
+	for c := range out {
+		sort.Slice(out[c], func(i, j int) bool { return out[c][i] < out[c][j] })
+	}
+	return out
+}
+
+// explainIllegal says which operation no linearisation could take.
+func explainIllegal(part []porcupine.Operation, info porcupine.LinearizationInfo) string {
+	ch := channelOfOp(part[0])
+	longest := 0
+	var done map[int]bool
+	for _, p := range info.PartialLinearizations() {
+		for _, lin := range p {
+			if len(lin) >= longest {
+				longest = len(lin)
+				done = map[int]bool{}
+				for _, id := range lin {
+					done[id] = true
+				}
+			}
+		}
+	}
+	// The first operation by return time that the longest partial
+	// linearisation could not include is the one that broke it.
+	order := make([]int, len(part))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return part[order[a]].Return < part[order[b]].Return })
+	for _, i := range order {
+		if done[i] {
+			continue
+		}
+		op := part[i]
+		return fmt.Sprintf("channel %d is not linearizable: %d of %d operations linearise, then client %d's %s (called at %s, returned at %s) fits no order of the log consistent with real time. A message acknowledged before another was sent must have a smaller ID and come first, and a read must return the newest messages of the log at some instant between its call and return.",
+			ch, longest, len(part), op.ClientId, describeOp(op.Input, op.Output), fmtTime(op.Call), fmtTime(op.Return))
+	}
+	return fmt.Sprintf("channel %d is not linearizable (%d operations)", ch, len(part))
+}
+
+func fmtTime(t int64) string {
+	if t == math.MaxInt64 {
+		return "never"
+	}
+	return fmt.Sprintf("t=%dns", t)
+}
+
+func joinIDs(ids []uint64) string {
+	var b strings.Builder
+	for i, id := range ids {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, "%d", id)
+	}
+	return b.String()
+}

@@ -1,0 +1,109 @@
+package check
+
+import (
+	"fmt"
+
+	"github.com/guildsim/guildsim/sim"
+)
+
+// Liveness checks the run after the heal:
+//
+//  1. No client meant to be online (Truth.Online) exits, or stays
+//     disconnected for longer than Truth.LivenessBound within [HealedAt,
+//     EndAt]: a disconnection that began before the heal counts from the
+//     heal. Disconnected means: from the client's first record until its
+//     first READY, and from a close, zombie, op 7, or INVALID_SESSION until
+//     its next READY or RESUMED.
+//  2. Every message sent at or after HealedAt and acknowledged at a, with
+//     a + LivenessBound <= EndAt, reaches (a first MESSAGE_CREATE by
+//     a + LivenessBound) every online client whose user could see the
+//     channel throughout [send, a], for which Truth.Receives holds, and
+//     whose gateway session was alive when the message was sent and lived
+//     until a + LivenessBound (a session that ended legitimately loses
+//     events; rule 1 bounds how long that can last).
+//
+// Unknown if EndAt < HealedAt + LivenessBound: the run stopped too early.
+func Liveness(h *History, t Truth) Verdict {
+	const name = "liveness"
+	if h.Dropped > 0 {
+		return unknown(name, "the recorder dropped %d records", h.Dropped)
+	}
+	if t.UserOf == nil || t.Access == nil || t.LivenessBound <= 0 {
+		return unknown(name, "Truth.UserOf, Truth.Access or Truth.LivenessBound is missing")
+	}
+	if t.EndAt < t.HealedAt.Add(t.LivenessBound) {
+		return unknown(name, "the run ended at %v, before the heal at %v plus the liveness bound %v", t.EndAt, t.HealedAt, t.LivenessBound)
+	}
+	ix := buildIndex(h)
+	views := map[uint32]clientView{}
+	var online []uint32
+	for _, c := range ix.clients {
+		if t.Online != nil && !t.Online(c) {
+			continue
+		}
+		online = append(online, c)
+		views[c] = viewClient(h, ix.byClient[c])
+	}
+	for _, c := range online {
+		v := views[c]
+		if v.stopped != Forever && v.stopped >= t.HealedAt {
+			return illegal(name, "client %d (user %d) exited at %v, after the heal at %v.", c, t.UserOf(c), v.stopped, t.HealedAt)
+		}
+		for _, d := range v.downs {
+			from := max(d.From, t.HealedAt)
+			until := min(d.Until, t.EndAt)
+			if until > from && until.Sub(from) > t.LivenessBound {
+				return illegal(name, "client %d (user %d) was disconnected from %v to %s, longer than the liveness bound %v after the heal at %v.",
+					c, t.UserOf(c), d.From, endString(d.Until), t.LivenessBound, t.HealedAt)
+			}
+		}
+	}
+	delivered, unjudged := 0, 0
+	for _, s := range ix.sends {
+		if s.outcome != outcomeAcked || s.sentAt < t.HealedAt {
+			continue
+		}
+		deadline := s.answeredAt.Add(t.LivenessBound)
+		if deadline > t.EndAt {
+			unjudged++
+			continue
+		}
+		for _, c := range online {
+			user := t.UserOf(c)
+			if !t.receives(c, s.channel) || !t.Access.canSeeThroughout(user, s.channel, s.sentAt, s.answeredAt) || !views[c].sessionSpans(s.sentAt, deadline) {
+				continue
+			}
+			at, got := views[c].received[s.id]
+			if !got || at > deadline {
+				return illegal(name, "message %d of channel %d, sent after the heal by client %d at %v and acknowledged at %v, did not reach client %d (user %d, allowed to see the channel, session alive throughout) by %v (%s).",
+					s.id, s.channel, s.client, s.sentAt, s.answeredAt, c, user, deadline, receivedString(at, got))
+			}
+			delivered++
+		}
+	}
+	return ok(name, fmt.Sprintf("%d online clients reconnected within %v; %d deliveries after the heal on time; %d messages acknowledged too late to judge", len(online), t.LivenessBound, delivered, unjudged))
+}
+
+// sessionSpans says whether one session lived from before from until after to.
+func (v clientView) sessionSpans(from, to sim.Time) bool {
+	for _, s := range v.sessions {
+		if s.readyAt <= from && s.endAt > to {
+			return true
+		}
+	}
+	return false
+}
+
+func endString(t sim.Time) string {
+	if t == Forever {
+		return "the end of the run"
+	}
+	return fmt.Sprint(t)
+}
+
+func receivedString(at sim.Time, got bool) string {
+	if !got {
+		return "never received"
+	}
+	return fmt.Sprintf("received only at %v", at)
+}
