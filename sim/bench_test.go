@@ -119,11 +119,11 @@ func BenchmarkWorldPingPong(b *testing.B) {
 	}
 }
 
+// runEvents runs n events through the world's own run loop.
 func runEvents(b *testing.B, w *World, n uint64) {
-	for i := uint64(0); i < n; i++ {
-		if ok, err := w.Step(); !ok || err != nil {
-			b.Fatalf("world stopped after %d events: %v", i, err)
-		}
+	before := w.Events()
+	if err := w.RunEvents(n); err != nil || w.Events() != before+n {
+		b.Fatalf("world stopped after %d of %d events: %v", w.Events()-before, n, err)
 	}
 }
 

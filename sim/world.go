@@ -253,14 +253,14 @@ func (w *World) Step() (ok bool, err error) {
 
 // Run processes events until none is left, the budget is used up, or a stop
 // point is reached. An empty queue is a normal end (nil error).
-func (w *World) Run() error { return w.runLoop(maxTime, nil) }
+func (w *World) Run() error { return w.runLoop(maxTime, nil, maxEvents) }
 
 // RunFor runs events for d of virtual time and leaves the clock at now+d.
 func (w *World) RunFor(d Duration) error { return w.RunUntil(w.now.Add(d)) }
 
 // RunUntil runs every event at or before t and leaves the clock at t.
 func (w *World) RunUntil(t Time) error {
-	if err := w.runLoop(t, nil); err != nil {
+	if err := w.runLoop(t, nil, maxEvents); err != nil {
 		return err
 	}
 	if t > w.now && t != maxTime {
@@ -277,7 +277,7 @@ func (w *World) RunUntilCond(cond func() bool, timeout Duration) (bool, error) {
 		return true, nil
 	}
 	deadline := w.now.Add(timeout)
-	err := w.runLoop(deadline, cond)
+	err := w.runLoop(deadline, cond, maxEvents)
 	if err != nil {
 		return false, err
 	}
@@ -290,9 +290,23 @@ func (w *World) RunUntilCond(cond func() bool, timeout Duration) (bool, error) {
 	return false, nil
 }
 
-const maxTime Time = 1<<63 - 1
+// RunEvents processes up to n events (fewer if the queue empties first).
+func (w *World) RunEvents(n uint64) error {
+	target := w.events + n
+	if target < w.events {
+		target = maxEvents
+	}
+	return w.runLoop(maxTime, nil, target)
+}
 
-func (w *World) runLoop(until Time, cond func() bool) (err error) {
+const (
+	maxTime   Time   = 1<<63 - 1
+	maxEvents uint64 = 1<<64 - 1
+)
+
+// runLoop processes events up to time until, until cond holds, or until
+// the event count reaches limit.
+func (w *World) runLoop(until Time, cond func() bool, limit uint64) (err error) {
 	if w.failed != nil {
 		return w.failed
 	}
@@ -304,7 +318,7 @@ func (w *World) runLoop(until Time, cond func() bool) (err error) {
 	}()
 	for {
 		t, ok := w.q.peekTime()
-		if !ok || t > until {
+		if !ok || t > until || w.events >= limit {
 			return nil
 		}
 		if err := w.checkStop(); err != nil {

@@ -205,3 +205,12 @@ func TestSameSeedSameFingerprintDifferentSeedDifferent(t *testing.T) {
 	require.Equal(t, run(1), run(1))
 	require.NotEqual(t, run(1), run(2))
 }
+
+func TestRunEvents(t *testing.T) {
+	w := newWorld(t, sim.Config{Seed: 1})
+	w.Spawn(w.MustAddNode(sim.NodeConfig{Name: "n"}), "ticker", ticker{})
+	require.NoError(t, w.RunEvents(100))
+	require.Equal(t, uint64(100), w.Events())
+	require.NoError(t, w.RunEvents(50))
+	require.Equal(t, uint64(150), w.Events())
+}
