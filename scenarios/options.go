@@ -1,0 +1,165 @@
+package scenarios
+
+import (
+	"fmt"
+
+	"github.com/guildsim/guildsim/sim"
+	"github.com/guildsim/guildsim/system/guild"
+)
+
+// Options scale a scenario. Each scenario has its own defaults (small: a
+// run takes well under a second of real time); a zero field takes the
+// scenario's default, and Validate rejects values out of range, naming the
+// option as a user types it ("--members").
+type Options struct {
+	_ struct{} // keyed literals only
+
+	// Topology.
+
+	// Regions is the number of regions nodes are spread over [1; 1-8].
+	Regions int
+	// StoreNodes, GuildNodes and GatewayNodes count the server nodes [3,
+	// 2, 2; store 3-64 (replication factor 3 needs 3), guild 1-64, gateway
+	// 1-64].
+	StoreNodes   int
+	GuildNodes   int
+	GatewayNodes int
+	// Guilds is the number of guilds [3; 1-1000], each with Channels
+	// channels [3; 2-50]: channel 0 is private to a role half the members
+	// hold, the others are public.
+	Guilds   int
+	Channels int
+	// Members is the members per guild [8; 2-100000]. Guilds overlap: a
+	// quarter of a guild's members are also in the next guild.
+	Members int
+	// OnlinePercent is the share of users with a connected client [100;
+	// 1-100].
+	OnlinePercent int
+
+	// Workload.
+
+	// PostEvery is the mean time between posts in each guild [500ms;
+	// 1ms-1h]; ReadEvery between history reads in each guild [2s;
+	// 1ms-1h]. Posts stop at MaxPerChannel messages a channel [80; 1-95],
+	// so a final read's page (100) reaches every message.
+	PostEvery     sim.Duration
+	ReadEvery     sim.Duration
+	MaxPerChannel int
+
+	// Phases.
+
+	// Warmup is how long clients connect before faults and posts start
+	// [5s; 1s-10m]. Safety is the phase under faults [30s; 1s-1h];
+	// Liveness the phase after the heal [150s; >= LivenessBound, <= 1h].
+	Warmup   sim.Duration
+	Safety   sim.Duration
+	Liveness sim.Duration
+	// LivenessBound is how long after the heal every client must be
+	// connected again and every message sent after it delivered [120s;
+	// 1s-1h]. Above the client's stream timeout (30 s) plus a few backoff
+	// steps: a client cut off during the safety phase may be at backoff
+	// step 5 (up to 32 s) when the heal comes.
+	LivenessBound sim.Duration
+
+	// Fanout is the guilds' strategy [the scenario's; direct, per-node,
+	// relays].
+	Fanout guild.Fanout
+}
+
+// limit is one option's range, for Validate and the documentation.
+type limit struct {
+	name   string
+	value  int64
+	lo, hi int64
+	unit   string
+}
+
+// Validate rejects an option out of range with an error naming it, its value
+// and what is accepted.
+func (o Options) Validate() error {
+	d := func(v sim.Duration) int64 { return int64(v) }
+	limits := []limit{
+		{"--regions", int64(o.Regions), 1, 8, ""},
+		{"--store-nodes", int64(o.StoreNodes), 3, 64, ""},
+		{"--guild-nodes", int64(o.GuildNodes), 1, 64, ""},
+		{"--gateway-nodes", int64(o.GatewayNodes), 1, 64, ""},
+		{"--guilds", int64(o.Guilds), 1, 1000, ""},
+		{"--channels", int64(o.Channels), 2, 50, ""},
+		{"--members", int64(o.Members), 2, 100_000, ""},
+		{"--online-percent", int64(o.OnlinePercent), 1, 100, ""},
+		{"--post-every", d(o.PostEvery), d(sim.Millisecond), d(sim.Hour), "d"},
+		{"--read-every", d(o.ReadEvery), d(sim.Millisecond), d(sim.Hour), "d"},
+		{"--max-per-channel", int64(o.MaxPerChannel), 1, 95, ""},
+		{"--warmup", d(o.Warmup), d(sim.Second), d(10 * sim.Minute), "d"},
+		{"--safety", d(o.Safety), d(sim.Second), d(sim.Hour), "d"},
+		{"--liveness-bound", d(o.LivenessBound), d(sim.Second), d(sim.Hour), "d"},
+		{"--liveness", d(o.Liveness), d(o.LivenessBound), d(sim.Hour), "d"},
+		{"--fanout", int64(o.Fanout), int64(guild.FanoutDirect), int64(guild.FanoutRelays), "f"},
+	}
+	for _, l := range limits {
+		if l.value >= l.lo && l.value <= l.hi {
+			continue
+		}
+		switch l.unit {
+		case "d":
+			return fmt.Errorf("guildsim: %s %s: must be between %s and %s", l.name, sim.Duration(l.value), sim.Duration(l.lo), sim.Duration(l.hi))
+		case "f":
+			return fmt.Errorf("guildsim: %s %d: must be direct, per-node or relays", l.name, l.value)
+		}
+		return fmt.Errorf("guildsim: %s %d: must be between %d and %d", l.name, l.value, l.lo, l.hi)
+	}
+	return nil
+}
+
+// withDefaults fills o's zero fields from def.
+func (o Options) withDefaults(def Options) Options {
+	fill := func(v *int, d int) {
+		if *v == 0 {
+			*v = d
+		}
+	}
+	fillD := func(v *sim.Duration, d sim.Duration) {
+		if *v == 0 {
+			*v = d
+		}
+	}
+	fill(&o.Regions, def.Regions)
+	fill(&o.StoreNodes, def.StoreNodes)
+	fill(&o.GuildNodes, def.GuildNodes)
+	fill(&o.GatewayNodes, def.GatewayNodes)
+	fill(&o.Guilds, def.Guilds)
+	fill(&o.Channels, def.Channels)
+	fill(&o.Members, def.Members)
+	fill(&o.OnlinePercent, def.OnlinePercent)
+	fill(&o.MaxPerChannel, def.MaxPerChannel)
+	fillD(&o.PostEvery, def.PostEvery)
+	fillD(&o.ReadEvery, def.ReadEvery)
+	fillD(&o.Warmup, def.Warmup)
+	fillD(&o.Safety, def.Safety)
+	fillD(&o.Liveness, def.Liveness)
+	fillD(&o.LivenessBound, def.LivenessBound)
+	if o.Fanout == 0 {
+		o.Fanout = def.Fanout
+	}
+	return o
+}
+
+// baseOptions are the defaults every scenario starts from.
+var baseOptions = Options{
+	Regions: 1, StoreNodes: 3, GuildNodes: 2, GatewayNodes: 2,
+	Guilds: 3, Channels: 3, Members: 8, OnlinePercent: 100,
+	PostEvery: 500 * sim.Millisecond, ReadEvery: 2 * sim.Second, MaxPerChannel: 80,
+	Warmup: 5 * sim.Second, Safety: 30 * sim.Second, Liveness: 150 * sim.Second,
+	LivenessBound: 120 * sim.Second, Fanout: guild.FanoutPerNode,
+}
+
+// Lines renders the options, one "name=value" line each, for the run's
+// output (every option a run used, so a reader can replay it).
+func (o Options) Lines() []string {
+	return []string{
+		fmt.Sprintf("regions=%d store-nodes=%d guild-nodes=%d gateway-nodes=%d", o.Regions, o.StoreNodes, o.GuildNodes, o.GatewayNodes),
+		fmt.Sprintf("guilds=%d channels=%d members=%d online-percent=%d", o.Guilds, o.Channels, o.Members, o.OnlinePercent),
+		fmt.Sprintf("post-every=%s read-every=%s max-per-channel=%d fanout=%s", o.PostEvery, o.ReadEvery, o.MaxPerChannel, o.Fanout),
+		fmt.Sprintf("warmup=%s safety=%s liveness=%s liveness-bound=%s", o.Warmup, o.Safety, o.Liveness, o.LivenessBound),
+	}
+}

@@ -1,0 +1,300 @@
+package scenarios
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/guildsim/guildsim/faults"
+	"github.com/guildsim/guildsim/scenarios/check"
+	"github.com/guildsim/guildsim/sim"
+	"github.com/guildsim/guildsim/system/client"
+)
+
+// Result is one run of one scenario with one seed.
+type Result struct {
+	Scenario string
+	Seed     uint64
+	// Options are the options the run used, defaults filled in.
+	Options Options
+	// Events and Fingerprint identify the run: same seed, same code, same
+	// fingerprint.
+	Events      uint64
+	Fingerprint uint64
+	// Verdicts are the checkers' verdicts, in the scenario's order.
+	Verdicts []check.Verdict
+	// Faults describe what the schedule drew (swarm: the draw itself) and
+	// every fault as it happened, with true start and end times.
+	Faults []string
+	// HealedAt is when the safety phase ended and every fault was healed.
+	HealedAt sim.Time
+	// Elapsed is the run's real (wall) time; Virtual its simulated time.
+	Elapsed time.Duration
+	Virtual sim.Duration
+	// Deliveries are every first receipt of an acknowledged message by a
+	// client, with its latency from the send (for reports).
+	Deliveries []Delivery
+	// Err is a failure to build or run the world (a failed assertion in
+	// system code is a found bug); Verdicts are then empty.
+	Err error
+}
+
+// Delivery is one client's first receipt of one message.
+type Delivery struct {
+	Message uint64
+	Client  uint32
+	Latency sim.Duration // from the sender's KindSend to this client's MESSAGE_CREATE
+}
+
+// Ok says whether the run finished and every checker said Ok.
+func (r Result) Ok() bool {
+	if r.Err != nil || len(r.Verdicts) == 0 {
+		return false
+	}
+	for _, v := range r.Verdicts {
+		if v.Result != check.Ok {
+			return false
+		}
+	}
+	return true
+}
+
+// Replay is the command that reruns this scenario and seed.
+func (r Result) Replay() string {
+	return fmt.Sprintf("GUILDSIM_SCENARIO=%s GUILDSIM_SEED=%d go test ./scenarios -run TestReplay -count=1 -v", r.Scenario, r.Seed)
+}
+
+// String prints the run as the simulator's output: the seed and every
+// option first, then faults, verdicts and the replay line on failure.
+func (r Result) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "SCENARIO=%s SEED=%d\n", r.Scenario, r.Seed)
+	for _, l := range r.Options.Lines() {
+		fmt.Fprintf(&b, "  %s\n", l)
+	}
+	for _, f := range r.Faults {
+		fmt.Fprintf(&b, "  fault: %s\n", f)
+	}
+	fmt.Fprintf(&b, "  events=%d fingerprint=%016x virtual=%s elapsed=%s deliveries=%d\n", r.Events, r.Fingerprint, r.Virtual, r.Elapsed.Round(time.Millisecond), len(r.Deliveries))
+	if r.Err != nil {
+		fmt.Fprintf(&b, "  error: %v\n", r.Err)
+	}
+	for _, v := range r.Verdicts {
+		fmt.Fprintf(&b, "  %s\n", v)
+	}
+	if !r.Ok() {
+		fmt.Fprintf(&b, "  replay: %s\n", r.Replay())
+	}
+	return b.String()
+}
+
+// finalReadDelay is how long after the last planned post the final reads
+// start: every post has been answered or timed out by then (the client's
+// SendTimeout, 15 s), so the final reads come after every acknowledgement,
+// as NoAckedMessageLost needs.
+const finalReadDelay = 16 * sim.Second
+
+// Run builds scenario name's world for seed, runs its workload through the
+// safety phase under its faults, heals, runs the liveness phase, issues the
+// final reads, and judges the clients' records with every checker. Zero
+// fields of opts take the scenario's defaults.
+func Run(name string, seed uint64, opts Options) Result {
+	start := time.Now()
+	res := Result{Scenario: name, Seed: seed}
+	s, err := Lookup(name)
+	if err != nil {
+		res.Err = err
+		return res
+	}
+	o := opts.withDefaults(s.Defaults.withDefaults(baseOptions))
+	res.Options = o
+	if err := o.Validate(); err != nil {
+		res.Err = err
+		return res
+	}
+	buggify := s.Buggify != nil && s.Buggify(seed, o)
+	sw, err := build(s, seed, o, buggify)
+	if err != nil {
+		res.Err = err
+		return res
+	}
+	w := sw.W
+	workload := s.Workload
+	if workload == nil {
+		workload = SteadyChat
+	}
+	workload(sw, sim.NewRand(sim.DeriveSeed(seed, "scenarios/workload/"+name)))
+	end := o.Warmup + o.Safety + o.Liveness
+	finalAt := end + finalReadDelay
+	finalReads(sw, finalAt)
+	stopAt := finalAt + readSpacing
+
+	var schedule faults.Schedule
+	if s.Faults != nil {
+		sched, lines, err := s.Faults(sw, sim.NewRand(sim.DeriveSeed(seed, "scenarios/faults/"+name)))
+		if err != nil {
+			res.Err = err
+			return res
+		}
+		schedule = sched
+		res.Faults = append(res.Faults, lines...)
+	}
+	finish := func() Result {
+		res.Events, res.Fingerprint, res.Virtual = w.Events(), w.Fingerprint(), w.Elapsed()
+		res.Elapsed = time.Since(start)
+		return res
+	}
+	if err := w.RunUntil(sim.DefaultStart.Add(o.Warmup)); err != nil {
+		res.Err = err
+		return finish()
+	}
+	log, err := faults.Apply(w, schedule)
+	if err != nil {
+		res.Err = err
+		return finish()
+	}
+	if err := w.RunFor(o.Safety); err != nil {
+		res.Err = err
+		return finish()
+	}
+	log.HealAll()
+	res.HealedAt = w.Now()
+	for _, e := range log.Entries {
+		line := fmt.Sprintf("%s: started %s", e.Description, e.Start.Sub(sim.DefaultStart))
+		if e.End != 0 {
+			line += fmt.Sprintf(", ended %s", e.End.Sub(sim.DefaultStart))
+		}
+		res.Faults = append(res.Faults, line)
+	}
+	if err := w.RunUntil(sim.DefaultStart.Add(stopAt)); err != nil {
+		res.Err = err
+		return finish()
+	}
+
+	h := check.FromRecorder(sw.Rec, sw.Reads)
+	t := check.Truth{
+		UserOf:        func(c uint32) uint64 { return sw.ClientsOf[c].User },
+		Access:        sw.Access,
+		HealedAt:      res.HealedAt,
+		LivenessBound: o.LivenessBound,
+		EndAt:         w.Now(),
+	}
+	if len(sw.receivesNot) > 0 {
+		t.Receives = func(c uint32, _ uint64) bool { return !sw.receivesNot[c] }
+	}
+	checkers := s.Checkers
+	if checkers == nil {
+		checkers = AllCheckers
+	}
+	for _, c := range checkers {
+		res.Verdicts = append(res.Verdicts, c.Check(h, t))
+	}
+	res.Deliveries = deliveries(h)
+	return finish()
+}
+
+// finalReads plans, at elapsed time at, two reads of every channel by
+// different online members of its guild (two: one failed read does not
+// leave a channel unchecked).
+func finalReads(sw *World, at sim.Duration) {
+	for _, gi := range sw.Guilds {
+		for k, ch := range gi.Channels {
+			planned := 0
+			for i := range gi.Online {
+				if planned == 2 {
+					break
+				}
+				c := gi.Online[(k*2+i)%len(gi.Online)]
+				if sw.Read(at+sim.Duration(planned)*sim.Millisecond, c, ch) {
+					planned++
+				}
+			}
+		}
+	}
+}
+
+// deliveries pairs every client's first MESSAGE_CREATE of a message with
+// the message's send.
+func deliveries(h *check.History) []Delivery {
+	type key struct {
+		client uint32
+		nonce  uint64
+	}
+	sentAt := map[key]sim.Time{}
+	sendOf := map[uint64]sim.Time{} // message ID -> send time
+	seen := map[key]bool{}          // (client, message ID)
+	var out []Delivery
+	for _, r := range h.Records {
+		switch r.Kind {
+		case client.KindSend:
+			sentAt[key{r.Client, r.Seq}] = r.At
+		case client.KindSendAck:
+			if at, ok := sentAt[key{r.Client, r.Seq}]; ok {
+				sendOf[r.ID] = at
+			}
+		case client.KindDispatch:
+			if int(r.Name) >= len(h.EventNames) || h.EventNames[r.Name] != check.EventMessageCreate {
+				continue
+			}
+			at, ok := sendOf[r.ID]
+			if !ok || seen[key{r.Client, r.ID}] {
+				continue
+			}
+			seen[key{r.Client, r.ID}] = true
+			out = append(out, Delivery{Message: r.ID, Client: r.Client, Latency: r.At.Sub(at)})
+		}
+	}
+	return out
+}
+
+// SeedReport counts one scenario's runs over a range of seeds.
+type SeedReport struct {
+	Scenario         string
+	From, To         uint64 // seeds [From, To)
+	Passed, Failed   int
+	Unknown          int      // runs with no Illegal verdict but some Unknown
+	Failures         []Result // the runs that did not pass (failed or unknown)
+	Elapsed          time.Duration
+	FirstFingerprint uint64
+}
+
+// RunSeeds runs scenario name for every seed in [from, to) with its default
+// options. Each run is independent; a caller may run several RunSeeds in
+// parallel.
+func RunSeeds(name string, from, to uint64) SeedReport {
+	start := time.Now()
+	rep := SeedReport{Scenario: name, From: from, To: to}
+	for seed := from; seed < to; seed++ {
+		r := Run(name, seed, Options{})
+		if seed == from {
+			rep.FirstFingerprint = r.Fingerprint
+		}
+		switch {
+		case r.Ok():
+			rep.Passed++
+			continue
+		case r.Err == nil && !hasIllegal(r):
+			rep.Unknown++
+		default:
+			rep.Failed++
+		}
+		r.Deliveries = nil // keep the report small
+		rep.Failures = append(rep.Failures, r)
+	}
+	rep.Elapsed = time.Since(start)
+	return rep
+}
+
+func hasIllegal(r Result) bool {
+	for _, v := range r.Verdicts {
+		if v.Result == check.Illegal {
+			return true
+		}
+	}
+	return false
+}
+
+// String is one line: the scenario, seeds, pass/fail/unknown counts.
+func (r SeedReport) String() string {
+	return fmt.Sprintf("%-24s seeds %d-%d: %d passed, %d failed, %d unknown (%s)", r.Scenario, r.From, r.To-1, r.Passed, r.Failed, r.Unknown, r.Elapsed.Round(time.Millisecond))
+}
