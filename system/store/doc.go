@@ -128,9 +128,14 @@
 //   - A storage node under SyncPerBatch loses nothing it acknowledged.
 //     Under SyncPeriodic it loses every write since its last sync (up to
 //     10 s), acknowledged or not; at QUORUM the other replicas still hold
-//     the acknowledged ones, and hints and read repair bring them back, so
-//     a loss needs two replicas of a partition to crash within one sync
-//     period. What survives on a node is a prefix of its log.
+//     the acknowledged ones, and hints and read repair bring them back.
+//     Until they do, one crash is enough to hide an acknowledged write from
+//     a QUORUM read: if the crashed replica held it, the third replica
+//     never got it and its hint lived in the crashed coordinator's memory, a
+//     QUORUM of the crashed and the third replica misses it (the swarm
+//     scenario found this; read repair restores it from the survivor).
+//     Losing it for good needs two of its replicas to crash within one
+//     sync period. What survives on a node is a prefix of its log.
 //   - A restarted replica replays its whole commit log before serving
 //     (1µs a record) and misses the writes made while it was down until
 //     hints or read repair deliver them.
