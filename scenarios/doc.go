@@ -45,10 +45,17 @@
 //
 // # Found so far (skipped in TestScenarios, see knownFailures)
 //
-//   - partition-during-send, seed 2: a session misses messages of a channel
-//     it can see, between two it receives, with no gap in its s: fanout
-//     lost while the guild node's links were partitioned, and nothing tells
-//     the session to resume.
+//   - partition-during-send, seeds 2, 9, 18, 20, 27, 28 of 30: porcupine
+//     Illegal (19 and 29: Unknown, the 10 s search timeout). The guild now
+//     mints message IDs in request order, so session-order holds (it used
+//     to fail: after a store client failover the coordinators minted a
+//     later request a smaller ID and the fanout went out of ID order; no
+//     message was lost). What remains: an ID minted by the guild before a
+//     partition is persisted only after the heal, while a later ID of the
+//     channel, sent through another coordinator, was already stored and
+//     returned by reads; the message-log model (check/msglog.go) requires
+//     the log to grow in ID order, so the earlier ID appearing later is
+//     Illegal.
 //   - swarm: seeds 2, 3 and 5 fail porcupine, session-order, liveness and
 //     no-acked-message-lost; not triaged yet. Swarm leaves the Kill kind
 //     out: nothing in system/ restarts a killed process, so a kill is a

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 
+	"github.com/guildsim/guildsim/sim"
 	"github.com/guildsim/guildsim/system/client"
 )
 
@@ -90,7 +91,8 @@ func containsID(ids []uint64, id uint64) bool {
 // included: a resume must replay what was missed. Messages before the
 // session's first dispatch of a channel are not required (the session may
 // have started after them), nor are messages whose channel is unknown (their
-// send was not acknowledged).
+// send was not acknowledged). A missing m that arrives later in the same
+// session is reported as out of ID order (m after b), not as a gap.
 func SessionOrder(h *History, t Truth) Verdict {
 	const name = "session-order"
 	if h.Dropped > 0 {
@@ -107,7 +109,7 @@ func SessionOrder(h *History, t Truth) Verdict {
 		var last map[uint64]uint64 // channel -> newest ID received in this session
 		var seen map[uint64]bool
 		lastAt := map[uint64]int64{}
-		for _, rec := range ix.byClient[c] {
+		for j, rec := range ix.byClient[c] {
 			if rec.Kind == client.KindReady || rec.Kind == client.KindInvalidSession || last == nil {
 				last, seen = map[uint64]uint64{}, map[uint64]bool{}
 			}
@@ -133,6 +135,10 @@ func SessionOrder(h *History, t Truth) Verdict {
 					if !t.receives(c, ch) || !t.Access.canSeeThroughout(user, ch, m.sentAt, m.answeredAt) {
 						continue
 					}
+					if at, later := laterInSession(h, ix.byClient[c][j+1:], m.id); later {
+						return illegal(name, "client %d (user %d) received message %d of channel %d at %v after message %d (at %v) in the same session: out of ID order.",
+							c, user, m.id, ch, at, rec.ID, rec.At)
+					}
 					return illegal(name, "client %d (user %d) has a gap in channel %d: it received message %d at %v and then message %d at %v in the same session, but never message %d between them (sent by client %d at %v, acknowledged at %v, visible to the user throughout).",
 						c, user, ch, prev, lastAt[ch], rec.ID, rec.At, m.id, m.client, m.sentAt, m.answeredAt)
 				}
@@ -141,6 +147,20 @@ func SessionOrder(h *History, t Truth) Verdict {
 		}
 	}
 	return ok(name, fmt.Sprintf("%d first receipts of MESSAGE_CREATE in order and without gaps", checked))
+}
+
+// laterInSession reports whether recs (a client's records after some
+// point) hold a MESSAGE_CREATE of id before the session ends, and when.
+func laterInSession(h *History, recs []client.Record, id uint64) (sim.Time, bool) {
+	for _, rec := range recs {
+		if rec.Kind == client.KindReady || rec.Kind == client.KindInvalidSession {
+			break
+		}
+		if rec.Kind == client.KindDispatch && rec.ID == id && h.eventName(rec) == EventMessageCreate {
+			return rec.At, true
+		}
+	}
+	return 0, false
 }
 
 // Authorized checks that nobody received a MESSAGE_CREATE of a channel its

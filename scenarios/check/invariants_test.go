@@ -1,6 +1,7 @@
 package check
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/guildsim/guildsim/sim"
@@ -78,6 +79,17 @@ func TestSessionOrder(t *testing.T) {
 				t.Fatalf("got %v, want %v", v, tt.want)
 			}
 		})
+	}
+}
+
+// TestSessionOrderLateIsOutOfOrder: a message missing between two others
+// that arrives later in the session is diagnosed as out of ID order, not
+// as never received.
+func TestSessionOrderLateIsOutOfOrder(t *testing.T) {
+	h := threeMessages().ready(0, 2).dispatch(3, 2, 100).dispatch(7, 2, 300).dispatch(8, 2, 200).h
+	v := SessionOrder(h, truth())
+	if v.Result != Illegal || !strings.Contains(v.Detail, "out of ID order") || strings.Contains(v.Detail, "never") {
+		t.Fatalf("got %v, want Illegal: out of ID order", v)
 	}
 }
 

@@ -1,6 +1,11 @@
 package guild
 
-import "github.com/guildsim/guildsim/sim"
+import (
+	"slices"
+
+	"github.com/guildsim/guildsim/sim"
+	"github.com/guildsim/guildsim/system/store"
+)
 
 // Cluster is a validated Options with its placement: what the boot functions
 // and hooks share.
@@ -9,6 +14,7 @@ type Cluster struct {
 	placement *Placement
 	guilds    []*Guild // the latest incarnation of each guild process, by Directory order
 	guildIdx  map[uint64]int
+	spawned   map[sim.NodeID]int // guild processes started on each node so far (all incarnations)
 }
 
 // NewCluster validates o and builds the placement.
@@ -22,7 +28,7 @@ func NewCluster(o *Options) (*Cluster, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Cluster{opts: o, placement: p, guildIdx: map[uint64]int{}}
+	c := &Cluster{opts: o, placement: p, guildIdx: map[uint64]int{}, spawned: map[sim.NodeID]int{}}
 	for i, id := range o.Directory.Guilds() {
 		c.guildIdx[id] = i
 	}
@@ -45,14 +51,25 @@ func (c *Cluster) Guild(id uint64) *Guild {
 
 // BootGuildNode is the boot function of a guild node: its relay host, and a
 // process for each guild the ring places on it.
+//
+// Each guild process gets its own snowflake generator (see the package doc,
+// "Message IDs"): worker = the node's index in Options.GuildNodes mod 32,
+// process = the number of guild processes started on this node before it
+// (counting earlier incarnations, so a restarted node's processes get new
+// process bits) mod 32.
 func (c *Cluster) BootGuildNode(ctx *sim.Ctx) {
 	ctx.Spawn(RelayHostName, &relayHost{c: c})
+	worker := slices.Index(c.opts.GuildNodes, ctx.Node()) & store.MaxWorker
 	for _, id := range c.opts.Directory.Guilds() {
 		if c.placement.NodeOf(id) != ctx.Node() {
 			continue
 		}
 		spec, _ := c.opts.Directory.Spec(id)
-		g := newGuild(c, spec)
+		process := c.spawned[ctx.Node()] & store.MaxProcess
+		c.spawned[ctx.Node()]++
+		gen, err := store.NewGenerator(store.GeneratorOptions{Worker: worker, Process: process})
+		sim.Assert(err == nil, "guild: generator fields are masked to 5 bits")
+		g := newGuild(c, spec, gen)
 		c.guilds[c.guildIdx[id]] = g
 		ctx.Spawn(ProcessName(id), g)
 	}

@@ -48,11 +48,15 @@
 //     overwrites together, the member's overwrite; no VIEW_CHANNEL, no
 //     permissions). A refusal is MessageRejected with ErrNotMember,
 //     ErrUnknownChannel or ErrNotPermitted.
-//  2. It writes the message through its store.Client at QUORUM; the store
-//     coordinator mints the snowflake. Messages of one channel wait for the
-//     ones before them (a per-channel queue), so they are acknowledged and
-//     fanned out in request order, which is ID order while the guild writes
-//     through one coordinator.
+//  2. It assigns the snowflake with its own store.Generator from its
+//     node's clock (see "Message IDs"), and writes the message with that ID
+//     through its store.Client at QUORUM. Messages of one channel wait for
+//     the ones before them (a per-channel queue), so they are acknowledged
+//     and fanned out in request order, which is ID order: the IDs were
+//     minted in request order, whatever the store does afterwards (the
+//     client failing over to another coordinator, a partition holding one
+//     write back while a later one is stored, clocks that disagree between
+//     coordinators).
 //  3. When the store acknowledges: MessageCreated{Request, ID, Nonce} to
 //     the sender, then the fanout. A store error is MessageRejected wrapping
 //     ErrStore and the store's error (for a timeout the outcome is unknown).
@@ -89,6 +93,30 @@
 // about k * SendCost after the first, so latency grows with the queue as it
 // does on a real scheduler, and other messages are handled in between.
 //
+// # Message IDs
+//
+// The guild assigns message snowflakes (the reference: "check permission,
+// assign a snowflake, persist through the store, acknowledge the sender, fan
+// out"). Each guild process owns a store.Generator fed by its node's clock
+// (ctx.Now()), so one generator mints every ID of a channel (a channel
+// belongs to exactly one guild) and IDs increase in request order. The
+// generator's rules cover the guild's own clock: it never goes backwards
+// when the clock jumps back (it keeps the last millisecond and increments),
+// so only the IDs' timestamps suffer, never their order.
+//
+// Worker and process fields (BootGuildNode): worker = the guild node's index
+// in Options.GuildNodes mod 32, process = how many guild processes that node
+// has started before this one, earlier incarnations included, mod 32. IDs
+// are therefore unique across all guild processes as long as there are at
+// most 32 guild nodes and each node starts at most 32 guild processes in its
+// life (restarts included); beyond that two generators can share the 10
+// bits, and could mint one ID in the same millisecond with the same
+// increment. For the store only uniqueness within a channel matters, which
+// holds whatever the bound (one guild, one generator per incarnation); the
+// bound matters to whoever maps IDs to channels globally (the scenarios'
+// checkers). Like the store's generators, a restarted guild forgets its last
+// ID; it gets new process bits, which rules out reuse within the bound.
+//
 // # What it promises
 //
 //   - Per-session order: events from one guild reach a session in the order
@@ -101,8 +129,10 @@
 //     handles one message at a time in arrival order and sends its jobs
 //     first-in first-out. GUILD_CREATE travels the same path, so it comes
 //     first. TestFanout checks it over seeds for every strategy.
-//   - Per channel, MESSAGE_CREATE goes out in ID order (the per-channel
-//     queue, above).
+//   - Per channel, MESSAGE_CREATE goes out in ID order, and the IDs acked to
+//     senders increase in request order (IDs minted by the guild in request
+//     order, released by the per-channel queue, above).
+//     TestStoreFailoverIDOrder checks it across a coordinator failover.
 //   - Nobody who may not VIEW_CHANNEL gets a channel's message; a change
 //     that takes the permission away applies from the next message.
 //   - Every bound is an option: RelayCapacity, MaxRelays, MaxPendingWrites,

@@ -27,6 +27,7 @@ type Guild struct {
 	sessIdx  map[sim.PID]int32 // lookups only
 
 	store   *store.Client
+	gen     *store.Generator           // mints the guild's message IDs, in request order
 	pending map[store.RequestID]*write // lookups only
 	queues  [][]*write                 // per channel index, in request order
 
@@ -75,9 +76,9 @@ type Stats struct {
 	PendingOut int // sends queued, not made yet
 }
 
-func newGuild(c *Cluster, spec *Spec) *Guild {
+func newGuild(c *Cluster, spec *Spec, gen *store.Generator) *Guild {
 	o := c.opts
-	g := &Guild{c: c, o: o, id: spec.ID, pol: newPolicy(spec),
+	g := &Guild{c: c, o: o, id: spec.ID, pol: newPolicy(spec), gen: gen,
 		members: make(map[uint64][]uint64, len(spec.Members)), sessIdx: map[sim.PID]int32{},
 		pending: map[store.RequestID]*write{}}
 	for _, m := range spec.Members {
@@ -297,11 +298,21 @@ func (g *Guild) create(ctx *sim.Ctx, m CreateMessage) {
 	case g.pol.channelPerms(m.Author, roles, ch)&(PermViewChannel|PermSendMessages) != PermViewChannel|PermSendMessages:
 		err = fmt.Errorf("%w: user %d in channel %d", ErrNotPermitted, m.Author, m.Channel)
 	}
+	var msg store.Snowflake
+	if err == nil {
+		// The guild assigns the snowflake (reference: "assign a
+		// snowflake, persist through the store"): minted here, in request
+		// order, IDs of a channel follow its queue whichever coordinator
+		// stores them.
+		if msg, err = g.gen.Next(ctx.Now()); err != nil {
+			err = fmt.Errorf("%w: %w", ErrStore, err)
+		}
+	}
 	if err == nil {
 		w := &write{req: m, from: ctx.Sender(), ch: ch}
 		var id store.RequestID
-		id, err = g.store.Write(ctx, store.WriteMessage{Channel: store.Snowflake(m.Channel), Author: store.Snowflake(m.Author),
-			Content: m.Content, Consistency: store.Quorum})
+		id, err = g.store.Write(ctx, store.WriteMessage{Channel: store.Snowflake(m.Channel), Message: msg,
+			Author: store.Snowflake(m.Author), Content: m.Content, Consistency: store.Quorum})
 		if err == nil {
 			g.pending[id] = w
 			g.queues[ch] = append(g.queues[ch], w)
@@ -315,12 +326,12 @@ func (g *Guild) create(ctx *sim.Ctx, m CreateMessage) {
 
 // onStored handles the store's answer. Messages of one channel are acked
 // and fanned out in request order: a message waits for the ones before it
-// in its channel. The coordinator mints IDs in the order it receives the
-// writes (one process, one FIFO link from this node), so request order is ID
-// order while the guild uses one coordinator; a write's own ack can arrive
-// before an earlier one's (a bucket marker leg, a slow replica), and
-// without the queue a session could see a channel's messages out of ID
-// order.
+// in its channel. The guild minted their IDs in request order (create), so
+// request order is ID order whatever the store does (a failover to another
+// coordinator, a partition holding one write back); a write's own ack can
+// arrive before an earlier one's (another coordinator, a bucket marker leg,
+// a slow replica), and without the queue a session could see a channel's
+// messages out of ID order.
 func (g *Guild) onStored(ctx *sim.Ctx, r store.Result) {
 	w, ok := g.pending[r.ID]
 	if !ok {

@@ -13,10 +13,20 @@ import "errors"
 type RequestID uint64
 
 // WriteMessage creates a message. The coordinator mints its ID (a
-// snowflake from its node's clock) and returns it in the Ack.
+// snowflake from its node's clock) and returns it in the Ack, unless the
+// caller minted it (Message).
 type WriteMessage struct {
-	ID          RequestID
-	Channel     Snowflake
+	ID      RequestID
+	Channel Snowflake
+	// Message, if not zero, is the message's ID, minted by the caller (a
+	// guild process, with its own Generator: it then owns the channel's ID
+	// order); the coordinator writes it as is instead of minting one, and
+	// returns it in the Ack. The store trusts the caller's clock and
+	// uniqueness: it refuses only an ID that cannot be in the channel
+	// (not above the channel's own ID, as for edits and deletes). Writing
+	// an ID again overwrites the message (last write wins), so a caller
+	// must not mint one ID twice for a channel.
+	Message     Snowflake
 	Author      Snowflake
 	Content     string
 	Consistency Consistency

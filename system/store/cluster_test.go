@@ -312,3 +312,32 @@ func TestConsistencyAll(t *testing.T) {
 		ct.fatalf("read at QUORUM: %v %v", pageIDs(page.Messages), page.Err)
 	}
 }
+
+// TestCallerMintedID: a WriteMessage with Message set is stored under that
+// ID (the coordinator mints nothing), and an ID not above its channel is
+// refused.
+func TestCallerMintedID(t *testing.T) {
+	ct := newClusterTest(t, clusterConfig{seed: 13})
+	r1 := ct.dataReplicas()[0]
+	p1, c1 := ct.scriptClient(r1)
+	want := clusterChannel + 7<<22 + 3
+	r := ct.call(p1, c1, func(ctx *sim.Ctx, c *Client) (RequestID, error) {
+		return c.Write(ctx, WriteMessage{Channel: clusterChannel, Message: want, Author: 7, Content: "minted by the caller", Consistency: Quorum})
+	})
+	if r.Err != nil || r.Message != want {
+		ct.fatalf("write: %v, message %d: want message %d", r.Err, r.Message, want)
+	}
+	if minted := ct.coords[r1].gen.Stats().Minted; minted != 0 {
+		ct.fatalf("coordinator minted %d IDs, want 0", minted)
+	}
+	page := ct.read(p1, c1, Query{Channel: clusterChannel, Limit: 10}, Quorum)
+	if page.Err != nil || !slices.Equal(pageIDs(page.Messages), []Snowflake{want}) {
+		ct.fatalf("read: %v, %v: want [%d]", page.Err, pageIDs(page.Messages), want)
+	}
+	bad := ct.call(p1, c1, func(ctx *sim.Ctx, c *Client) (RequestID, error) {
+		return c.Write(ctx, WriteMessage{Channel: clusterChannel, Message: clusterChannel, Author: 7, Content: "x", Consistency: Quorum})
+	})
+	if !errors.Is(bad.Err, ErrBadRequest) {
+		ct.fatalf("write with message = channel: %v, want ErrBadRequest", bad.Err)
+	}
+}

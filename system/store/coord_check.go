@@ -20,6 +20,9 @@ func (c *Coordinator) checkWrite(ctx *sim.Ctx, m WriteMessage) error {
 	if m.Author == 0 {
 		return fmt.Errorf("%w: author 0: must be a user's snowflake", ErrBadRequest)
 	}
+	if m.Message != 0 && m.Message <= m.Channel {
+		return fmt.Errorf("%w: message %d: not above its channel %d", ErrBadRequest, m.Message, m.Channel)
+	}
 	return checkContent(m.Content)
 }
 

@@ -22,14 +22,18 @@ type writeLeg struct {
 	acked    uint8 // bit i: replicas[i] acknowledged them
 }
 
-// startWrite mints the message's ID and writes it.
+// startWrite mints the message's ID (unless the caller did: m.Message)
+// and writes it.
 func (c *Coordinator) startWrite(ctx *sim.Ctx, m WriteMessage) {
 	if err := c.checkWrite(ctx, m); err != nil {
 		c.refuse(ctx, m.ID, err)
 		return
 	}
 	now := ctx.Now()
-	id, err := c.gen.Next(now)
+	id, err := m.Message, error(nil)
+	if id == 0 {
+		id, err = c.gen.Next(now)
+	}
 	if err != nil {
 		// The node's clock is outside the snowflake range: not the
 		// caller's mistake, but nothing can be minted.

@@ -38,12 +38,14 @@
 // # The life of one message write
 //
 //  1. A caller (a guild process, a data service) sends WriteMessage{ID,
-//     Channel, Author, Content, Consistency} to a coordinator, through its
-//     Client, which starts a timeout timer for it.
+//     Channel, Message, Author, Content, Consistency} to a coordinator,
+//     through its Client, which starts a timeout timer for it.
 //  2. The coordinator checks the arguments (a bad one gets an ErrorReply
 //     naming it), mints the message's snowflake with its Generator from its
 //     node's clock (worker and process from the node's place in the
-//     cluster), and builds Insert(channel, id, author, content, now): the
+//     cluster) unless the caller minted it (Message not zero: guild
+//     processes do, so that a channel's IDs follow its guild's request
+//     order whichever coordinator a write goes through), and builds Insert(channel, id, author, content, now): the
 //     partition is (channel, id.Bucket()), its replicas
 //     Ring.ReplicasFor(key.Token(), 3). If this coordinator has not yet
 //     written the channel's marker for that bucket, the write gets a second
