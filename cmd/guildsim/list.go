@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"runtime/debug"
+
+	"github.com/guildsim/guildsim/scenarios"
 )
 
 func cmdList(stdout io.Writer) int {
@@ -11,7 +13,10 @@ func cmdList(stdout io.Writer) int {
 	fmt.Fprintln(stdout, "  demo   a toy chat service on sim alone: gateways, guilds, voice relays in 3 regions,")
 	fmt.Fprintln(stdout, "         2,600 clients, faults drawn from the seed (partitions, crashes, clock jumps, ...)")
 	fmt.Fprintln(stdout, "         options: --duration (60s) --clients (2600) --no-faults --no-buggify")
-	fmt.Fprintln(stdout, "scenarios of the real system (chat-basic, partition-during-send, ...) come with system/ and scenarios/.")
+	fmt.Fprintln(stdout, "scenarios of the system under test (run from go test for now: see README):")
+	for _, sc := range scenarios.Catalogue() {
+		fmt.Fprintf(stdout, "  %-22s %s\n", sc.Name, sc.Description)
+	}
 	return exitOK
 }
 

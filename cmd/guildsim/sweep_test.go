@@ -125,6 +125,10 @@ func TestListAndVersion(t *testing.T) {
 	code, out, _ := runCLI(t, "list")
 	require.Equal(t, exitOK, code)
 	require.Contains(t, out, "demo")
+	for _, name := range []string{"chat-basic", "partition-during-send", "gateway-node-crash", "zombie-connections",
+		"clock-skew-snowflakes", "hot-channel", "celebrity-join", "swarm"} {
+		require.Contains(t, out, name)
+	}
 	code, out, _ = runCLI(t, "version")
 	require.Equal(t, exitOK, code)
 	require.Contains(t, out, "guildsim ")
