@@ -26,6 +26,8 @@ type Result struct {
 	// Faults describe what the schedule drew (swarm: the draw itself) and
 	// every fault as it happened, with true start and end times.
 	Faults []string
+	// FaultLog is every fault as it happened (structured, for reports).
+	FaultLog []faults.Entry
 	// HealedAt is when the safety phase ended and every fault was healed.
 	HealedAt sim.Time
 	// Elapsed is the run's real (wall) time; Virtual its simulated time.
@@ -43,6 +45,7 @@ type Result struct {
 type Delivery struct {
 	Message uint64
 	Client  uint32
+	At      sim.Duration // when the client got it, since the start of the run
 	Latency sim.Duration // from the sender's KindSend to this client's MESSAGE_CREATE
 }
 
@@ -159,6 +162,7 @@ func Run(name string, seed uint64, opts Options) Result {
 	}
 	log.HealAll()
 	res.HealedAt = w.Now()
+	res.FaultLog = log.Entries
 	for _, e := range log.Entries {
 		line := fmt.Sprintf("%s: started %s", e.Description, e.Start.Sub(sim.DefaultStart))
 		if e.End != 0 {
@@ -241,7 +245,7 @@ func deliveries(h *check.History) []Delivery {
 				continue
 			}
 			seen[key{r.Client, r.ID}] = true
-			out = append(out, Delivery{Message: r.ID, Client: r.Client, Latency: r.At.Sub(at)})
+			out = append(out, Delivery{Message: r.ID, Client: r.Client, At: r.At.Sub(sim.DefaultStart), Latency: r.At.Sub(at)})
 		}
 	}
 	return out

@@ -26,6 +26,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		stopEvent   uint64
 		stopTime    sim.Duration
 		outDir      string
+		scenario    string
 	)
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	fs.Uint64Var(&seed, "seed", defaultSeed, "root seed of the run (one seed, one run)")
@@ -35,8 +36,12 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	fs.Uint64Var(&stopEvent, "stop-at-event", 0, "stop before event number N (0 = never)")
 	fs.Var(durationFlag{&stopTime}, "stop-at-time", "stop at this simulated time (0 = never)")
 	fs.StringVar(&outDir, "out", "guildsim-out", "report folder root")
+	fs.StringVar(&scenario, "scenario", "", "run a scenario of the catalogue (guildsim list) instead of the demo world; writes report.html")
 	if code, ok := parseFlags(fs, args, "usage: guildsim run [flags]", stdout, stderr); !ok {
 		return code
+	}
+	if scenario != "" {
+		return runScenario(scenario, seed, outDir, stdout, stderr)
 	}
 	if err := wf.validate(); err != nil {
 		fmt.Fprintf(stderr, "guildsim run: %v\n", err)

@@ -137,3 +137,20 @@ func TestListAndVersion(t *testing.T) {
 	require.Contains(t, out, "--shard")
 	require.Contains(t, out, "exit codes")
 }
+
+func TestRunScenarioWritesAReport(t *testing.T) {
+	dir := t.TempDir()
+	code, out, errs := runCLI(t, "run", "--scenario", "chat-basic", "--seed", "1", "--out", dir)
+	require.Equal(t, exitOK, code, errs)
+	require.Contains(t, out, "SEED=1")
+	require.Contains(t, out, "porcupine: Ok")
+	require.Contains(t, out, "result: ok")
+	html, err := os.ReadFile(filepath.Join(dir, "chat-basic-1", "report.html"))
+	require.NoError(t, err)
+	require.Contains(t, string(html), "porcupine")
+	require.FileExists(t, filepath.Join(dir, "chat-basic-1", "latency-cdf.png"))
+
+	code, _, errs = runCLI(t, "run", "--scenario", "no-such-scenario")
+	require.Equal(t, exitUsage, code)
+	require.Contains(t, errs, `--scenario "no-such-scenario": unknown`)
+}
