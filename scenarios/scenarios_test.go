@@ -38,14 +38,14 @@ func TestScenarios(t *testing.T) {
 // stays green until the bug is fixed.
 var knownFailures = map[string]string{
 	// Found by this suite; see the package doc, "Found so far".
-	"partition-during-send": "seed 2: porcupine Illegal: a read of channel 1455712056115200103 returns later IDs without " +
-		"an earlier one that the guild minted before the partition and the store persisted only after the heal (the write " +
-		"was held on one coordinator while later ones went through another after a client failover); the message-log model " +
-		"wants the log to grow in ID order. Replay: GUILDSIM_SCENARIO=partition-during-send GUILDSIM_SEED=2 go test ./scenarios -run TestReplay -count=1 -v",
-	"swarm": "seeds 2, 3, 5 fail: seed 2 porcupine Illegal (an ID smaller than an earlier ack after clock jumps) and session-order gap; " +
-		"seed 3 liveness Illegal (a message after the heal never reaches an online session); seed 5 no-acked-message-lost Illegal " +
-		"(disk-lose-syncs and crashes). Not yet triaged into system bugs vs. documented limits. " +
-		"Replay: GUILDSIM_SCENARIO=swarm GUILDSIM_SEED=N go test ./scenarios -run TestReplay -count=1 -v",
+	"partition-during-send": "seeds 2, 9, 18, 19, 20, 27, 28, 29 of 30: porcupine Unknown (the 10 s search timed out on about 800 " +
+		"operations; many sends of unknown outcome during the partitions); every other checker Ok, and no seed is Illegal since the " +
+		"message-log model became a sorted set with the real-time rule checked apart. Replay: " +
+		"GUILDSIM_SCENARIO=partition-during-send GUILDSIM_SEED=2 go test ./scenarios -run TestReplay -count=1 -v",
+	"swarm": "seeds 5, 11, 16 of 30 fail: porcupine Illegal (a read after the heal misses an acknowledged message) and " +
+		"no-acked-message-lost Illegal (the same message missing from a final QUORUM read): store nodes crashed under SyncPeriodic, " +
+		"losing unsynced writes and the coordinator's in-memory hints until read repair (system/store/doc.go, a documented limit). " +
+		"Replay: GUILDSIM_SCENARIO=swarm GUILDSIM_SEED=5 go test ./scenarios -run TestReplay -count=1 -v",
 }
 
 // TestDeterminism runs every scenario twice with the same seed and compares

@@ -34,14 +34,20 @@
 //
 // # The checkers
 //
-//   - Linearizable (Porcupine, linearizable.go and msglog.go): sends and
-//     reads, partitioned by channel, against a message log: an
-//     acknowledged ID must exceed every ID before it in the log (so a
-//     message acknowledged before another was sent comes first); a send of
-//     unknown outcome is a call that never returns, which may write one of
-//     the channel's orphans (read IDs nobody acknowledged) or nothing; a read
-//     returns the log's newest messages. On Illegal it writes Porcupine's
-//     HTML for the failing channel only, bounded by MaxVisualizedOps.
+//   - Linearizable (linearizable.go and msglog.go): first the real-time
+//     rule, exactly: for any two acknowledged sends A and B of one channel
+//     with A's ack before B's send, ID(A) < ID(B) (Illegal names both
+//     messages and their times). Then Porcupine: sends and reads,
+//     partitioned by channel, against the channel as a sorted set of IDs,
+//     as clients show it (sorted by snowflake): an acknowledged send
+//     inserts its ID wherever it sorts (illegal only if the ID is already
+//     there), so a message minted earlier but stored later may appear
+//     below newer ones, as long as its send was concurrent with theirs; a
+//     send of unknown outcome is a call that never returns, which may
+//     insert one of the channel's orphans (read IDs nobody acknowledged) or
+//     nothing; a read returns the set's newest Limit IDs (all of them if
+//     fewer). On Illegal it writes Porcupine's HTML for the failing channel
+//     only, bounded by MaxVisualizedOps.
 //   - NoAckedMessageLost: every acknowledged message is in the final reads
 //     (called after the heal and after its ack) that reach back to it.
 //   - SessionOrder: each session sees each channel's messages in ID order,
@@ -69,6 +75,8 @@
 // # Limits
 //
 // Porcupine's search is NP-hard: LinearizableOptions.Timeout bounds it.
+// The real-time rule (ackOrder) is O(n log n) per channel and runs first,
+// so its violations are reported even when the search would time out.
 // The invariant checkers are linear in the records, apart from a sort per
 // channel.
 package check

@@ -2,6 +2,7 @@ package check
 
 import (
 	"os"
+	"strings"
 	"testing"
 	"time"
 )
@@ -29,6 +30,18 @@ func TestLinearizable(t *testing.T) {
 		{"acked first but larger ID", newBuilder().
 			send(1, 1, ch, 1).ack(2, 1, 1, 200).
 			send(3, 2, ch, 1).ack(4, 2, 1, 100).h, Illegal},
+		{"late-stored smaller ID concurrent with a larger one", newBuilder().
+			send(1, 1, ch, 1).ack(10, 1, 1, 100).
+			send(2, 2, ch, 1).ack(3, 2, 1, 200).
+			read(4, 5, 3, ch, 50, 200).
+			read(11, 12, 3, ch, 50, 200, 100).h, Ok},
+		{"late-stored smaller ID, read missing it after its ack", newBuilder().
+			send(1, 1, ch, 1).ack(10, 1, 1, 100).
+			send(2, 2, ch, 1).ack(3, 2, 1, 200).
+			read(11, 12, 3, ch, 50, 200).h, Illegal},
+		{"same ID acknowledged twice", newBuilder().
+			send(1, 1, ch, 1).ack(2, 1, 1, 100).
+			send(1, 2, ch, 1).ack(3, 2, 1, 100).h, Illegal},
 		{"unknown send, read without it", newBuilder().
 			send(1, 1, ch, 1).timedOut(10, 1, 1).
 			send(3, 2, ch, 1).ack(4, 2, 1, 200).
@@ -83,9 +96,20 @@ func TestLinearizableTimeoutIsUnknown(t *testing.T) {
 // steps, not panics (a panic in a Porcupine goroutine kills the binary).
 func TestModelStepIsTotal(t *testing.T) {
 	m := messageLogModel()
-	for _, c := range [][2]any{{nil, nil}, {"x", 2}, {logInput{Op: 9}, logOutput{}}, {logInput{Op: opRead}, nil}} {
+	for _, c := range [][2]any{{nil, nil}, {"x", 2}, {logInput{Op: 9}, logOutput{}}, {logInput{Op: opRead}, nil},
+		{logInput{Op: opRead, Channel: ch, Limit: 5}, logOutput{IDs: []uint64{1}}}} {
 		if ok, _ := m.Step(m.Init(), c[0], c[1]); ok {
 			t.Fatalf("step %v: want illegal", c)
 		}
+	}
+}
+
+// TestLinearizableAckOrderNamesBoth: the real-time rule's verdict names
+// both messages.
+func TestLinearizableAckOrderNamesBoth(t *testing.T) {
+	h := newBuilder().send(1, 1, ch, 1).ack(2, 1, 1, 200).send(3, 2, ch, 1).ack(4, 2, 1, 100).h
+	v := Linearizable(h, LinearizableOptions{Timeout: 5 * time.Second})
+	if v.Result != Illegal || !strings.Contains(v.Detail, "real-time order") || !strings.Contains(v.Detail, "message 200") || !strings.Contains(v.Detail, "message 100") {
+		t.Fatalf("got %v, want Illegal naming messages 200 and 100", v)
 	}
 }

@@ -7,26 +7,31 @@ import (
 	"github.com/anishathalye/porcupine"
 )
 
-// The Porcupine model: one message log per channel.
+// The Porcupine model: one message log per channel, as a sorted set.
 //
-// State: the channel's log, a persistent list, newest first (*logNode, nil
-// when empty). Appending makes a new head that shares the rest, so Step is
-// O(1), never mutates its input, and states are cheap to keep in
-// Porcupine's cache.
+// Clients show a channel sorted by snowflake, so the log is the set of its
+// message IDs in ID order, not an append-only list: a message minted
+// earlier (smaller ID) but stored later may appear below newer ones once
+// stored, as long as its send was concurrent with theirs.
+//
+// State: the channel's IDs, ascending (*idSet, nil when empty). Inserting
+// copies the slice, so Step never mutates its input and states are safe to
+// keep in Porcupine's cache; the hash is order-independent (a sum of mixed
+// IDs), so equal sets hash alike.
 //
 // Operations:
-//   - send with an acknowledged ID x: legal iff x is greater than the
-//     newest ID in the log; this is the rule "a message acknowledged before
-//     another was sent must come first", because linearisability puts the
-//     first before the second, and the log must stay in ID order, which is
-//     the order the store returns pages in.
+//   - send with an acknowledged ID x: legal iff x is not in the set yet; it
+//     inserts x wherever it sorts. The real-time rule "a message
+//     acknowledged before another was sent must come first" (smaller ID) is
+//     not the model's: Linearizable checks it exactly, pair by pair, before
+//     the search (ackOrder in linearizable.go).
 //   - send with an unknown outcome: either nothing happened, or it wrote one
 //     of the channel's orphans (IDs reads returned that no send
-//     acknowledged), still in ID order. A nondeterministic step, turned into
+//     acknowledged) not in the set yet. A nondeterministic step, turned into
 //     a Model by Porcupine's power-set construction.
-//   - read of a page (IDs newest first): legal iff the page is the log's
-//     newest len(page) messages, and, when the page is shorter than its
-//     limit, the log holds no more.
+//   - read of a page (IDs newest first): legal iff the page is the set's
+//     newest len(page) IDs, and, when the page is shorter than its limit,
+//     the set holds no more.
 //
 // Step is total: an input or output of an unexpected type is an illegal
 // step, never a panic (Porcupine runs partitions in goroutines, where a
@@ -53,40 +58,73 @@ type logInput struct {
 // logOutput is an operation's output: a read's page, newest first.
 type logOutput struct{ IDs []uint64 }
 
-type logNode struct {
-	id   uint64
-	prev *logNode
-	n    int
+// idSet is a channel's message IDs, ascending; never mutated once built.
+type idSet struct {
+	ids  []uint64
 	hash uint64
 }
 
-func push(l *logNode, id uint64) *logNode {
-	n, h := 1, uint64(14695981039346656037)
-	if l != nil {
-		n, h = l.n+1, l.hash
-	}
-	return &logNode{id: id, prev: l, n: n, hash: (h ^ id) * 1099511628211}
+func mixID(id uint64) uint64 {
+	id ^= id >> 33
+	id *= 0xff51afd7ed558ccd
+	id ^= id >> 33
+	id *= 0xc4ceb9fe1a85ec53
+	return id ^ id>>33
 }
 
-func logLen(l *logNode) int {
-	if l == nil {
+func setLen(s *idSet) int {
+	if s == nil {
 		return 0
 	}
-	return l.n
+	return len(s.ids)
 }
 
-func logEqual(a, b *logNode) bool {
-	for a != b {
-		if a == nil || b == nil || a.n != b.n || a.hash != b.hash || a.id != b.id {
+func setHas(s *idSet, id uint64) bool {
+	if s == nil {
+		return false
+	}
+	i := sort.Search(len(s.ids), func(i int) bool { return s.ids[i] >= id })
+	return i < len(s.ids) && s.ids[i] == id
+}
+
+// setInsert returns s with id added; s must not hold id.
+func setInsert(s *idSet, id uint64) *idSet {
+	var old []uint64
+	var h uint64
+	if s != nil {
+		old, h = s.ids, s.hash
+	}
+	i := sort.Search(len(old), func(i int) bool { return old[i] >= id })
+	ids := make([]uint64, 0, len(old)+1)
+	ids = append(ids, old[:i]...)
+	ids = append(ids, id)
+	ids = append(ids, old[i:]...)
+	return &idSet{ids: ids, hash: h + mixID(id)}
+}
+
+func setEqual(a, b *idSet) bool {
+	if a == b {
+		return true
+	}
+	if setLen(a) != setLen(b) {
+		return false
+	}
+	if setLen(a) == 0 {
+		return true
+	}
+	if a.hash != b.hash {
+		return false
+	}
+	for i := range a.ids {
+		if a.ids[i] != b.ids[i] {
 			return false
 		}
-		a, b = a.prev, b.prev
 	}
 	return true
 }
 
 func stepLog(state, input, output any) []any {
-	l, okState := state.(*logNode)
+	s, okState := state.(*idSet)
 	in, okIn := input.(logInput)
 	out, okOut := output.(logOutput)
 	if !okState || !okIn || !okOut {
@@ -95,31 +133,29 @@ func stepLog(state, input, output any) []any {
 	switch in.Op {
 	case opSend:
 		if in.ID != 0 {
-			if l != nil && in.ID <= l.id {
+			if setHas(s, in.ID) {
 				return nil
 			}
-			return []any{push(l, in.ID)}
+			return []any{setInsert(s, in.ID)}
 		}
-		next := []any{l}
+		next := []any{s}
 		for _, id := range in.Orphans {
-			if l == nil || id > l.id {
-				next = append(next, push(l, id))
+			if !setHas(s, id) {
+				next = append(next, setInsert(s, id))
 			}
 		}
 		return next
 	case opRead:
-		n := logLen(l)
+		n := setLen(s)
 		if n < len(out.IDs) || (in.Limit > 0 && len(out.IDs) < in.Limit && n != len(out.IDs)) {
 			return nil
 		}
-		cur := l
-		for _, id := range out.IDs {
-			if cur == nil || cur.id != id {
+		for i, id := range out.IDs {
+			if s.ids[n-1-i] != id {
 				return nil
 			}
-			cur = cur.prev
 		}
-		return []any{l}
+		return []any{s}
 	}
 	return nil
 }
@@ -169,14 +205,15 @@ func describeOp(input, output any) string {
 }
 
 func describeLog(state any) string {
-	l, _ := state.(*logNode)
+	st, _ := state.(*idSet)
+	n := setLen(st)
 	var ids []uint64
-	for cur := l; cur != nil && len(ids) < 20; cur = cur.prev {
-		ids = append(ids, cur.id)
+	for i := n - 1; i >= 0 && len(ids) < 20; i-- {
+		ids = append(ids, st.ids[i])
 	}
 	s := "[" + joinIDs(ids)
-	if logLen(l) > len(ids) {
-		s += fmt.Sprintf(",... (%d)", logLen(l))
+	if n > len(ids) {
+		s += fmt.Sprintf(",... (%d)", n)
 	}
 	return s + "] newest first"
 }
@@ -211,16 +248,16 @@ func messageLogModel() porcupine.Model {
 			}
 			return out
 		},
-		Init: func() []any { return []any{(*logNode)(nil)} },
+		Init: func() []any { return []any{(*idSet)(nil)} },
 		Step: stepLog,
 		Equal: func(a, b any) bool {
-			la, ok1 := a.(*logNode)
-			lb, ok2 := b.(*logNode)
-			return ok1 && ok2 && logEqual(la, lb)
+			sa, ok1 := a.(*idSet)
+			sb, ok2 := b.(*idSet)
+			return ok1 && ok2 && setEqual(sa, sb)
 		},
 		Hash: func(s any) uint64 {
-			if l, ok := s.(*logNode); ok && l != nil {
-				return l.hash
+			if st, ok := s.(*idSet); ok && st != nil {
+				return st.hash
 			}
 			return 0
 		},
