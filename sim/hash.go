@@ -27,6 +27,12 @@ func mix64(x uint64) uint64 {
 	return x
 }
 
+// Mix64 is splitmix64's finaliser: a bijection on 64-bit words whose output
+// bits each depend on every input bit. Simulated code uses it for stable
+// hashes (ring tokens, worker choice) that are the same on every machine,
+// which hash/maphash (seeded per OS process) is not.
+func Mix64(x uint64) uint64 { return mix64(x) }
+
 // hashString is FNV-1a over the bytes of s: used for names, never per event.
 func hashString(s string) uint64 {
 	h := uint64(14695981039346656037)

@@ -133,25 +133,20 @@ func (s *session) onPayload(ctx *sim.Ctx, msg any) {
 			s.buf.trimThrough(hb.LastSeq)
 		}
 		s.send(ctx, Payload{Op: OpHeartbeatACK})
-	case OpIdentify:
-		d, ok := p.D.(Identify)
+	case OpIdentify, OpResume:
+		// Both open a session: only on a fresh connection, and only with
+		// the payload their op names.
+		d, isIdentify := p.D.(Identify)
+		r, isResume := p.D.(Resume)
 		switch {
-		case !ok:
+		case p.Op == OpIdentify && !isIdentify, p.Op == OpResume && !isResume:
 			s.closeWith(ctx, CloseDecodeError)
 		case s.state != sFresh:
 			s.closeWith(ctx, CloseAlreadyAuthenticated)
-		default:
+		case isIdentify:
 			s.identify(ctx, d)
-		}
-	case OpResume:
-		d, ok := p.D.(Resume)
-		switch {
-		case !ok:
-			s.closeWith(ctx, CloseDecodeError)
-		case s.state != sFresh:
-			s.closeWith(ctx, CloseAlreadyAuthenticated)
 		default:
-			s.resume(ctx, d)
+			s.resume(ctx, r)
 		}
 	default:
 		switch {

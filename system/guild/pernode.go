@@ -69,7 +69,7 @@ func (p *partitioner) Receive(ctx *sim.Ctx, msg any) {
 // itself, because PIDs on one node follow spawn patterns (every 10th PID when
 // sessions are spawned round a 10-node cluster) and pid % 4 would then use
 // only two of four workers.
-func workerOf(pid sim.PID, workers int) int { return int(mix64(uint64(pid)) % uint64(workers)) }
+func workerOf(pid sim.PID, workers int) int { return int(sim.Mix64(uint64(pid)) % uint64(workers)) }
 
 // worker sends one event to each session of its share, declaring SendCost
 // per send (in chunks, see emitter): the node's schedulers share the work.

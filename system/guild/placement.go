@@ -48,7 +48,7 @@ func NewPlacement(nodes []sim.NodeID) (*Placement, error) {
 
 // NodeOf returns the node that runs guild id.
 func (p *Placement) NodeOf(id uint64) sim.NodeID {
-	n, ok := p.ring.Owner(store.Token(mix64(id ^ guildSalt)))
+	n, ok := p.ring.Owner(store.Token(sim.Mix64(id ^ guildSalt)))
 	sim.Assert(ok, "guild: placement on an empty ring")
 	return n
 }
@@ -68,14 +68,3 @@ func (p *Placement) relayNode(home sim.NodeID, i int) sim.NodeID {
 
 // guildSalt keeps guild tokens apart from the store's channel tokens.
 const guildSalt = 0x3c6ef372fe94f82b
-
-// mix64 is splitmix64's finaliser (see store's token.go for why a fixed
-// hash and not hash/maphash).
-func mix64(x uint64) uint64 {
-	x ^= x >> 30
-	x *= 0xbf58476d1ce4e5b9
-	x ^= x >> 27
-	x *= 0x94d049bb133111eb
-	x ^= x >> 31
-	return x
-}

@@ -93,7 +93,7 @@ func (r *DataServiceRouter) Remove(node sim.NodeID) error { return r.ring.Remove
 func (r *DataServiceRouter) Nodes() []sim.NodeID { return r.ring.Nodes() }
 
 // channelToken is a channel's place on the data-service ring.
-func channelToken(channel Snowflake) Token { return Token(mix64(uint64(channel))) }
+func channelToken(channel Snowflake) Token { return Token(sim.Mix64(uint64(channel))) }
 
 // requestChannel returns the channel an API request is about.
 func requestChannel(msg any) (Snowflake, bool) {

@@ -1,5 +1,7 @@
 package store
 
+import "github.com/guildsim/guildsim/sim"
+
 // Token is a position on the consistent-hash ring: a 64-bit hash of a
 // partition key (where data lives) or of a node's virtual node (who owns the
 // arc ending there).
@@ -22,29 +24,16 @@ func PartitionOf(channel, message Snowflake) PartitionKey {
 // Token returns the key's place on the ring. Neighbouring buckets of one
 // channel land far apart, as Murmur3 tokens do in Cassandra.
 func (k PartitionKey) Token() Token {
-	return Token(mix64(mix64(uint64(k.Channel)) + uint64(k.Bucket)))
+	return Token(sim.Mix64(sim.Mix64(uint64(k.Channel)) + uint64(k.Bucket)))
 }
 
 // vnodeToken returns the token of virtual node i of node: a pure function of
 // the two, so every ring that holds the node places it identically and a
 // restart or a rebuild of the ring moves nothing.
 func vnodeToken(node uint64, i int) Token {
-	return Token(mix64(mix64(node^vnodeSalt) + uint64(i)))
+	return Token(sim.Mix64(sim.Mix64(node^vnodeSalt) + uint64(i)))
 }
 
 // vnodeSalt separates node hashes from channel hashes, so that node 5 and
 // channel 5 do not start from the same word.
 const vnodeSalt = 0x6a09e667f3bcc909
-
-// mix64 is splitmix64's finaliser: a bijection on 64-bit words whose output
-// bits each depend on every input bit. It is written out here because
-// hash/maphash is seeded per OS process (a run would not replay) and tokens
-// must be the same on every machine.
-func mix64(x uint64) uint64 {
-	x ^= x >> 30
-	x *= 0xbf58476d1ce4e5b9
-	x ^= x >> 27
-	x *= 0x94d049bb133111eb
-	x ^= x >> 31
-	return x
-}
