@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -102,6 +103,26 @@ const finalReadDelay = 16 * sim.Second
 // final reads, and judges the clients' records with every checker. Zero
 // fields of opts take the scenario's defaults.
 func Run(name string, seed uint64, opts Options) Result {
+	return RunWith(name, seed, opts, RunConfig{})
+}
+
+// RunConfig says how a run is observed. Nothing in it changes what the
+// world does: a run has the same fingerprint with any RunConfig.
+type RunConfig struct {
+	// SkipCheckers leaves Verdicts empty (determinism checks need only the
+	// fingerprint); Result.Ok is then false.
+	SkipCheckers bool
+	// ArtifactDir is where checkers write what shows a failure (Porcupine's
+	// visualisation of the failing channel); empty: nothing is written.
+	ArtifactDir string
+	// Trace, when set, receives the world's JSON-lines trace, filtered by
+	// TraceFilter.
+	Trace       io.Writer
+	TraceFilter sim.TraceFilter
+}
+
+// RunWith is Run observed as cfg says.
+func RunWith(name string, seed uint64, opts Options, cfg RunConfig) Result {
 	start := time.Now()
 	res := Result{Scenario: name, Seed: seed}
 	s, err := Lookup(name)
@@ -122,6 +143,9 @@ func Run(name string, seed uint64, opts Options) Result {
 		return res
 	}
 	w := sw.W
+	if cfg.Trace != nil {
+		w.SetTrace(cfg.Trace, cfg.TraceFilter)
+	}
 	workload := s.Workload
 	if workload == nil {
 		workload = SteadyChat
@@ -190,8 +214,11 @@ func Run(name string, seed uint64, opts Options) Result {
 	if checkers == nil {
 		checkers = AllCheckers
 	}
-	for _, c := range checkers {
-		res.Verdicts = append(res.Verdicts, c.Check(h, t))
+	if !cfg.SkipCheckers {
+		t.ArtifactDir = cfg.ArtifactDir
+		for _, c := range checkers {
+			res.Verdicts = append(res.Verdicts, c.Check(h, t))
+		}
 	}
 	res.Deliveries = deliveries(h)
 	return finish()

@@ -48,8 +48,8 @@ type Checker struct {
 
 // AllCheckers are the checkers of scenarios/check, in report order.
 var AllCheckers = []Checker{
-	{Name: "porcupine", Check: func(h *check.History, _ check.Truth) check.Verdict {
-		return check.Linearizable(h, check.LinearizableOptions{})
+	{Name: "porcupine", Check: func(h *check.History, t check.Truth) check.Verdict {
+		return check.Linearizable(h, check.LinearizableOptions{ArtifactDir: t.ArtifactDir})
 	}},
 	{Name: "no-acked-message-lost", Check: check.NoAckedMessageLost},
 	{Name: "session-order", Check: check.SessionOrder},

@@ -33,6 +33,10 @@ type Truth struct {
 	// EndAt is the true time the run stopped recording. Liveness is Unknown
 	// if EndAt < HealedAt + LivenessBound.
 	EndAt sim.Time
+	// ArtifactDir is where a checker may write what shows its failure
+	// (Porcupine's visualisation); empty: nowhere. It never changes a
+	// verdict.
+	ArtifactDir string
 }
 
 // Interval is a half-open interval of true virtual time [From, Until).
