@@ -49,7 +49,7 @@ type Checker struct {
 // AllCheckers are the checkers of scenarios/check, in report order.
 var AllCheckers = []Checker{
 	{Name: "porcupine", Check: func(h *check.History, t check.Truth) check.Verdict {
-		return check.Linearizable(h, check.LinearizableOptions{ArtifactDir: t.ArtifactDir})
+		return check.Linearizable(h, check.LinearizableOptions{ArtifactDir: t.ArtifactDir, UserOf: t.UserOf})
 	}},
 	{Name: "no-acked-message-lost", Check: check.NoAckedMessageLost},
 	{Name: "session-order", Check: check.SessionOrder},

@@ -42,12 +42,19 @@
 //     as clients show it (sorted by snowflake): an acknowledged send
 //     inserts its ID wherever it sorts (illegal only if the ID is already
 //     there), so a message minted earlier but stored later may appear
-//     below newer ones, as long as its send was concurrent with theirs; a
-//     send of unknown outcome is a call that never returns, which may
-//     insert one of the channel's orphans (read IDs nobody acknowledged) or
-//     nothing; a read returns the set's newest Limit IDs (all of them if
-//     fewer). On Illegal it writes Porcupine's HTML for the failing channel
-//     only, bounded by MaxVisualizedOps.
+//     below newer ones, as long as its send was concurrent with theirs. A
+//     send of unknown outcome is a call that never returns: its ID is
+//     known when the sender's own MESSAGE_CREATE echoed its nonce
+//     (KindSendEcho); otherwise its message, if stored, is an orphan (a
+//     read ID nobody acknowledged or echoed, with the author reads
+//     report), inserted no earlier than its author's first unanswered send
+//     in the channel; more orphans of an author than its unanswered sends
+//     is Illegal at once. A read returns the set's newest Limit IDs (all
+//     of them if fewer). Reads whose page was not full are snapshots of
+//     the whole log; they bound where each send can go (sizes and
+//     subsets), which prunes the search without changing its answer
+//     (TestBoundsKeepVerdicts). On Illegal it writes Porcupine's HTML for
+//     the failing channel only, bounded by MaxVisualizedOps.
 //   - NoAckedMessageLost: every acknowledged message is in the final reads
 //     (called after the heal and after its ack) that reach back to it.
 //   - SessionOrder: each session sees each channel's messages in ID order,

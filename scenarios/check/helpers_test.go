@@ -6,7 +6,10 @@ import (
 )
 
 // builder writes a History by hand, the way clients would have recorded it.
-type builder struct{ h *History }
+type builder struct {
+	h       *History
+	authors map[uint64]uint64 // message ID -> author a read reports (0 if unset)
+}
 
 func newBuilder() *builder {
 	return &builder{h: &History{EventNames: []string{"", EventMessageCreate, "GUILD_CREATE"}}}
@@ -29,6 +32,20 @@ func (b *builder) timedOut(at sim.Time, c uint32, nonce uint64) *builder {
 	return b.rec(at, c, client.KindSendFailed, nonce, client.SendTimedOut)
 }
 
+// echo records client c's own MESSAGE_CREATE of message id with its nonce.
+func (b *builder) echo(at sim.Time, c uint32, nonce, id uint64) *builder {
+	return b.rec(at, c, client.KindSendEcho, nonce, id)
+}
+
+// author makes reads report message id as written by user.
+func (b *builder) author(id, user uint64) *builder {
+	if b.authors == nil {
+		b.authors = map[uint64]uint64{}
+	}
+	b.authors[id] = user
+	return b
+}
+
 func (b *builder) ready(at sim.Time, c uint32) *builder { return b.rec(at, c, client.KindReady, 1, 7) }
 
 func (b *builder) dispatch(at sim.Time, c uint32, id uint64) *builder {
@@ -40,9 +57,13 @@ func (b *builder) dispatch(at sim.Time, c uint32, id uint64) *builder {
 // first) at ret.
 func (b *builder) read(call, ret sim.Time, c uint32, channel uint64, limit int, ids ...uint64) *builder {
 	b.h.Reads = append(b.h.Reads, ReadCall{Client: c, Channel: channel, Limit: limit, At: call})
-	b.rec(ret, c, client.KindHistory, uint64(len(ids)), 0)
+	first := uint64(0)
+	if len(ids) > 0 {
+		first = channel
+	}
+	b.rec(ret, c, client.KindHistory, uint64(len(ids)), first)
 	for _, id := range ids {
-		b.rec(ret, c, client.KindHistoryMessage, channel, id)
+		b.rec(ret, c, client.KindHistoryMessage, b.authors[id], id)
 	}
 	return b
 }

@@ -84,6 +84,10 @@ type sendOp struct {
 	outcome    outcome
 	id         uint64   // the acknowledged message ID
 	answeredAt sim.Time // the ack's time
+	// echoed is the ID the sender's own MESSAGE_CREATE carried with this
+	// send's nonce (KindSendEcho), 0 if none came: it names the message of
+	// a send whose outcome is otherwise unknown.
+	echoed uint64
 }
 
 // readOp is one history read and its page.
@@ -95,6 +99,7 @@ type readOp struct {
 	callAt     sim.Time
 	returnedAt sim.Time
 	ids        []uint64 // newest first, as the store returns them
+	authors    []uint64 // the author of each of ids
 	failed     bool
 	complete   bool // every message of the page was recorded
 }
@@ -114,6 +119,7 @@ type index struct {
 func buildIndex(h *History) *index {
 	ix := &index{acked: map[uint64]int{}, byClient: map[uint32][]client.Record{}}
 	pendingSends := map[uint32]map[uint64][]int{} // client -> nonce -> sends awaiting an answer
+	lastSend := map[uint32]map[uint64]int{}       // client -> nonce -> its latest send
 	calls := map[uint32][]ReadCall{}
 	for _, c := range h.Reads {
 		calls[c.Client] = append(calls[c.Client], c)
@@ -140,6 +146,10 @@ func buildIndex(h *History) *index {
 				pendingSends[c] = map[uint64][]int{}
 			}
 			pendingSends[c][rec.Seq] = append(pendingSends[c][rec.Seq], len(ix.sends))
+			if lastSend[c] == nil {
+				lastSend[c] = map[uint64]int{}
+			}
+			lastSend[c][rec.Seq] = len(ix.sends)
 			ix.sends = append(ix.sends, sendOp{client: c, channel: rec.ID, nonce: rec.Seq, sentAt: rec.At, outcome: outcomeUnknown})
 		case client.KindSendAck, client.KindSendFailed:
 			if rec.Kind == client.KindSendFailed && rec.ID == client.SendRefused {
@@ -157,18 +167,23 @@ func buildIndex(h *History) *index {
 				ix.sends[i].id = rec.ID
 				ix.acked[rec.ID] = i
 			}
+		case client.KindSendEcho:
+			if i, ok := lastSend[c][rec.Seq]; ok && ix.sends[i].echoed == 0 {
+				ix.sends[i].echoed = rec.ID
+			}
 		case client.KindHistory, client.KindHistoryFailed:
 			delete(openPage, c) // a page left unfinished stays incomplete
 			r := readOp{client: c, returnedAt: rec.At, failed: rec.Kind == client.KindHistoryFailed}
 			if call, ok := nextCall(c); ok {
 				r.called, r.callAt, r.channel, r.limit = true, call.At, call.Channel, call.Limit
 			}
-			if rec.Kind == client.KindHistoryFailed && r.channel == 0 {
-				r.channel = rec.ID
+			if r.channel == 0 {
+				r.channel = rec.ID // the failed read's channel, or the page's
 			}
 			r.complete = rec.Kind == client.KindHistory && rec.Seq == 0
 			if rec.Kind == client.KindHistory && rec.Seq > 0 {
 				r.ids = make([]uint64, 0, int(min(rec.Seq, 100)))
+				r.authors = make([]uint64, 0, int(min(rec.Seq, 100)))
 				openPage[c] = len(ix.reads)
 			}
 			ix.reads = append(ix.reads, r)
@@ -182,9 +197,7 @@ func buildIndex(h *History) *index {
 			}
 			r := &ix.reads[i]
 			r.ids = append(r.ids, rec.ID)
-			if r.channel == 0 {
-				r.channel = rec.Seq
-			}
+			r.authors = append(r.authors, rec.Seq)
 			if uint64(len(r.ids)) == pageWant[c] {
 				r.complete = true
 				delete(openPage, c)

@@ -24,7 +24,11 @@ type LinearizableOptions struct {
 	// (Porcupine's HTML grows with the history and the partial
 	// linearisations; a huge one helps nobody).
 	MaxVisualizedOps int
-	_                struct{}
+	// UserOf names a client's user. With it an unacknowledged send may
+	// only have written an orphan its own user authored (reads report
+	// authors); without it, any orphan of its channel.
+	UserOf func(client uint32) uint64
+	_      struct{}
 }
 
 const (
@@ -53,7 +57,10 @@ func Linearizable(h *History, o LinearizableOptions) Verdict {
 	if detail, bad := ackOrder(ix); bad {
 		return illegal(name, "%s", detail)
 	}
-	ops := operations(ix)
+	ops, why := operations(ix, o.UserOf)
+	if why != "" {
+		return illegal(name, "%s", why)
+	}
 	model := messageLogModel()
 	res, _ := porcupine.CheckOperationsVerbose(model, ops, o.Timeout)
 	switch res {
@@ -134,26 +141,89 @@ func ackOrder(ix *index) (string, bool) {
 }
 
 // operations turns sends and reads into Porcupine operations timed in true
-// virtual time (nanoseconds). A send without an acknowledgement may or may
-// not have happened: it is a call that never returns (Return = MaxInt64),
-// which Porcupine may linearise anywhere after its call, including after
-// every other operation, where it changes nothing.
-func operations(ix *index) []porcupine.Operation {
+// virtual time (nanoseconds), or explains why no order can exist.
+//
+// An acknowledged send inserts its ID between its call and its ack. A send
+// without an acknowledgement may or may not have happened: a call that
+// never returns (Return = MaxInt64), which Porcupine may linearise anywhere
+// after its call. When the sender's own MESSAGE_CREATE echoed its nonce,
+// its ID is known. Otherwise its message, if stored, is an orphan: an ID a
+// read returned that no send acknowledged and no echo named. Each orphan
+// becomes an insert of known ID that never returns, called at the earliest
+// unanswered send of its author (userOf; any author without it) in its
+// channel: its true sender called no earlier, so no legal history is
+// refused, and the search has no choice to make (a send choosing among k
+// orphans made Porcupine's power-set construction explode). A send whose
+// effect no read shows is left out: linearised last, it changes nothing.
+// An orphan with no unanswered send that could have written it is
+// returned as the explanation of an illegal history.
+func operations(ix *index, userOf func(uint32) uint64) ([]porcupine.Operation, string) {
 	orphans := orphanIDs(ix)
+	read := map[uint64]bool{}
+	for _, r := range ix.reads {
+		for _, id := range r.ids {
+			read[id] = true
+		}
+	}
+	author := func(c uint32) uint64 {
+		if userOf == nil {
+			return 0
+		}
+		return userOf(c)
+	}
+	// The earliest unanswered, unechoed send per (channel, author) and how
+	// many there are.
+	type chanUser struct{ channel, user uint64 }
+	open := map[chanUser]*unansweredSends{}
 	var ops []porcupine.Operation
 	for _, s := range ix.sends {
 		in := logInput{Op: opSend, Channel: s.channel, Client: s.client, Nonce: s.nonce}
 		op := porcupine.Operation{ClientId: int(s.client), Call: int64(s.sentAt)}
-		if s.outcome == outcomeAcked {
+		switch {
+		case s.outcome == outcomeAcked:
 			in.ID = s.id
 			op.Return = int64(s.answeredAt)
-		} else {
-			in.Orphans = orphans[s.channel]
+		case s.echoed != 0:
+			if !read[s.echoed] {
+				continue
+			}
+			in.ID = s.echoed
 			op.Return = math.MaxInt64
+		default:
+			k := chanUser{s.channel, author(s.client)}
+			if u := open[k]; u != nil {
+				u.n++
+			} else {
+				op.Input, op.Output, op.Return = in, logOutput{}, math.MaxInt64
+				open[k] = &unansweredSends{first: op, n: 1}
+			}
+			continue
 		}
 		op.Input, op.Output = in, logOutput{}
 		ops = append(ops, op)
 	}
+	for _, ch := range sortedKeys(orphans) {
+		o := orphans[ch]
+		count := map[uint64]int{}
+		for _, id := range o.ids {
+			a := uint64(0)
+			if userOf != nil {
+				a = o.authors[id]
+			}
+			u := open[chanUser{ch, a}]
+			count[a]++
+			if n := unansweredOf(u); count[a] > n {
+				return nil, fmt.Sprintf("channel %d: reads returned message %d (author %d) and %d other message(s) of that author that no send acknowledged, but only %d unanswered send(s) of that author in that channel could have written them: a message nobody sent, or one send stored twice.",
+					ch, id, o.authors[id], count[a]-1, n)
+			}
+			op := u.first
+			in := op.Input.(logInput)
+			in.ID = id
+			op.Input = in
+			ops = append(ops, op)
+		}
+	}
+	boundSends(ops, ix)
 	for _, r := range ix.reads {
 		if r.failed || !r.complete || r.channel == 0 {
 			continue
@@ -166,25 +236,123 @@ func operations(ix *index) []porcupine.Operation {
 		op.Output = logOutput{IDs: r.ids}
 		ops = append(ops, op)
 	}
-	return ops
+	return ops, ""
+}
+
+func unansweredOf(u *unansweredSends) int {
+	if u == nil {
+		return 0
+	}
+	return u.n
+}
+
+func sortedKeys[V any](m map[uint64]V) []uint64 {
+	keys := make([]uint64, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return keys[i] < keys[j] })
+	return keys
+}
+
+// boundSends sets the bounds of every send op with an ID from its
+// channel's snapshots: complete reads whose page was shorter than its limit
+// (the whole log at some instant). A snapshot of n IDs without x was
+// taken before x went in, so the log then held all its IDs (>= n); one with
+// x after, so the log held only IDs of that snapshot (<= n-1). The largest
+// snapshot without x and the smallest with it give the tightest bounds. Without the bounds Porcupine tries every subset of the
+// sends in flight around each read (2^k for k sends held up by a
+// partition); with them only sends that fit the snapshots' sizes.
+func boundSends(ops []porcupine.Operation, ix *index) {
+	type snap struct {
+		ids map[uint64]bool
+		n   int
+	}
+	snaps := map[uint64][]*snap{}
+	for _, r := range ix.reads {
+		if r.failed || !r.complete || r.channel == 0 || r.limit <= 0 || len(r.ids) >= r.limit {
+			continue
+		}
+		s := &snap{ids: make(map[uint64]bool, len(r.ids)), n: len(r.ids)}
+		for _, id := range r.ids {
+			s.ids[id] = true
+		}
+		snaps[r.channel] = append(snaps[r.channel], s)
+	}
+	for i := range ops {
+		in, ok := ops[i].Input.(logInput)
+		if !ok || in.Op != opSend || in.ID == 0 {
+			continue
+		}
+		in.Bounded, in.Lo, in.Hi = true, 0, math.MaxInt
+		var below, above *snap
+		for _, s := range snaps[in.Channel] {
+			if s.ids[in.ID] {
+				if above == nil || s.n < above.n {
+					above = s
+				}
+				in.Hi = min(in.Hi, s.n-1)
+			} else {
+				if below == nil || s.n > below.n {
+					below = s
+				}
+				in.Lo = max(in.Lo, s.n)
+			}
+		}
+		if below != nil {
+			in.Below = below.ids
+		}
+		if above != nil {
+			in.Above = above.ids
+		}
+		ops[i].Input = in
+	}
+}
+
+// unansweredSends are one author's sends in one channel that got neither
+// an ack nor an echo: the first as an operation, and how many.
+type unansweredSends struct {
+	first porcupine.Operation
+	n     int
+}
+
+// orphans are one channel's orphan IDs, ascending, with their authors.
+type orphans struct {
+	ids     []uint64
+	authors map[uint64]uint64
 }
 
 // orphanIDs are, per channel, the IDs reads returned that no send
-// acknowledged: only a send with an unknown outcome can have written them.
-func orphanIDs(ix *index) map[uint64][]uint64 {
+// acknowledged and no echo named: only a send with an unknown outcome and
+// no echo can have written them.
+func orphanIDs(ix *index) map[uint64]orphans {
 	seen := map[uint64]bool{}
-	out := map[uint64][]uint64{}
+	for _, s := range ix.sends {
+		if s.echoed != 0 {
+			seen[s.echoed] = true
+		}
+	}
+	out := map[uint64]orphans{}
 	for _, r := range ix.reads {
-		for _, id := range r.ids {
+		for k, id := range r.ids {
 			if _, acked := ix.acked[id]; acked || seen[id] {
 				continue
 			}
 			seen[id] = true
-			out[r.channel] = append(out[r.channel], id)
+			o := out[r.channel]
+			if o.authors == nil {
+				o.authors = map[uint64]uint64{}
+			}
+			o.ids = append(o.ids, id)
+			if k < len(r.authors) {
+				o.authors[id] = r.authors[k]
+			}
+			out[r.channel] = o
 		}
 	}
-	for c := range out {
-		sort.Slice(out[c], func(i, j int) bool { return out[c][i] < out[c][j] })
+	for c, o := range out {
+		sort.Slice(o.ids, func(i, j int) bool { return o.ids[i] < o.ids[j] })
+		out[c] = o
 	}
 	return out
 }

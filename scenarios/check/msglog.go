@@ -20,7 +20,8 @@ import (
 // IDs), so equal sets hash alike.
 //
 // Operations:
-//   - send with an acknowledged ID x: legal iff x is not in the set yet; it
+//   - send with an acknowledged ID x: legal iff x is not in the set yet
+//     (and the set's size is within the send's bounds, see logInput.Lo); it
 //     inserts x wherever it sorts. The real-time rule "a message
 //     acknowledged before another was sent must come first" (smaller ID) is
 //     not the model's: Linearizable checks it exactly, pair by pair, before
@@ -53,6 +54,19 @@ type logInput struct {
 	ID      uint64   // sends: the acknowledged ID, 0 if the outcome is unknown
 	Orphans []uint64 // unknown sends: IDs it may have written, ascending
 	Limit   int      // reads: the page size asked, 0 if unknown
+	// Bounded sends with an ID: the log held between Lo and Hi IDs just
+	// before this one went in. Linearizable derives the bounds from the
+	// channel's snapshots (reads whose page was not full, so the whole
+	// log): a snapshot without the ID was taken before it went in (the
+	// log had at least the snapshot's size), one with it after (the log
+	// had fewer). Any legal order keeps them, so they prune the search
+	// without changing its answer.
+	Bounded bool
+	Lo, Hi  int
+	// Below is the largest snapshot without the ID (every ID in it went in
+	// first) and Above the smallest with it (only its IDs went in first);
+	// nil when there is none. Shared, never mutated.
+	Below, Above map[uint64]bool
 }
 
 // logOutput is an operation's output: a read's page, newest first.
@@ -136,6 +150,9 @@ func stepLog(state, input, output any) []any {
 			if setHas(s, in.ID) {
 				return nil
 			}
+			if in.Bounded && !withinBounds(s, in) {
+				return nil
+			}
 			return []any{setInsert(s, in.ID)}
 		}
 		next := []any{s}
@@ -158,6 +175,35 @@ func stepLog(state, input, output any) []any {
 		return []any{s}
 	}
 	return nil
+}
+
+// withinBounds says whether s may be the log just before in's ID goes in:
+// its size within [Lo, Hi], every ID of Below in it, every ID of it in
+// Above.
+func withinBounds(s *idSet, in logInput) bool {
+	n := setLen(s)
+	if n < in.Lo || n > in.Hi {
+		return false
+	}
+	if in.Below != nil {
+		have := 0
+		for i := 0; i < n; i++ {
+			if in.Below[s.ids[i]] {
+				have++
+			}
+		}
+		if have < len(in.Below) {
+			return false
+		}
+	}
+	if in.Above != nil {
+		for i := 0; i < n; i++ {
+			if !in.Above[s.ids[i]] {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func channelOfOp(op porcupine.Operation) uint64 {

@@ -111,16 +111,21 @@ func (c *Client) readHistory(ctx *sim.Ctx, m ReadHistory) {
 	}
 }
 
-// onStoreResult records a page: one KindHistory (Seq: the message count)
-// then one KindHistoryMessage per message, newest first.
+// onStoreResult records a page: one KindHistory (Seq: the message count;
+// ID: the channel, 0 for an empty page) then one KindHistoryMessage per
+// message (ID: the message; Seq: its author), newest first.
 func (c *Client) onStoreResult(r store.Result) {
 	if r.Err != nil {
 		c.record(Record{Kind: KindHistoryFailed})
 		return
 	}
-	c.record(Record{Kind: KindHistory, Seq: uint64(len(r.Messages))})
+	var channel uint64
+	if len(r.Messages) > 0 {
+		channel = uint64(r.Messages[0].Channel)
+	}
+	c.record(Record{Kind: KindHistory, Seq: uint64(len(r.Messages)), ID: channel})
 	for _, m := range r.Messages {
-		c.record(Record{Kind: KindHistoryMessage, ID: uint64(m.ID), Seq: uint64(m.Channel)})
+		c.record(Record{Kind: KindHistoryMessage, ID: uint64(m.ID), Seq: uint64(m.Author)})
 	}
 }
 

@@ -302,6 +302,12 @@ func (c *Client) onDispatch(p gateway.Payload) {
 		c.seq = p.S
 	}
 	c.record(Record{Kind: KindDispatch, Seq: p.S, ID: id, Name: name})
+	// A message of our own with our nonce: Discord echoes the nonce in
+	// MESSAGE_CREATE so that a client can match it with its pending send
+	// (also one whose acknowledgement never came).
+	if mc, ok := p.D.(*guild.MessageCreate); ok && mc.Author == c.user && mc.Nonce != 0 {
+		c.record(Record{Kind: KindSendEcho, Seq: mc.Nonce, ID: mc.ID})
+	}
 }
 
 func (c *Client) becomeReady() {

@@ -26,9 +26,10 @@ const (
 	KindSend                           // a post sent: Seq: its nonce; ID: the channel
 	KindSendAck                        // the guild stored it: Seq: the nonce; ID: the message's ID
 	KindSendFailed                     // Seq: the nonce; ID: SendRejected, SendTimedOut or SendRefused
-	KindHistory                        // a history page: Seq: its message count; its messages follow
-	KindHistoryMessage                 // one message of the page before: ID: its ID; Seq: its channel
+	KindHistory                        // a history page: Seq: its message count; ID: its channel (0 if empty); its messages follow
+	KindHistoryMessage                 // one message of the page before: ID: its ID; Seq: its author
 	KindHistoryFailed                  // a history read failed (ID: the channel when known)
+	KindSendEcho                       // the client's own MESSAGE_CREATE came back with its nonce: Seq: the nonce; ID: the message's ID
 )
 
 var kindNames = [...]string{
@@ -39,6 +40,7 @@ var kindNames = [...]string{
 	KindHeartbeat: "heartbeat", KindHeartbeatACK: "heartbeat-ack",
 	KindSend: "send", KindSendAck: "send-ack", KindSendFailed: "send-failed",
 	KindHistory: "history", KindHistoryMessage: "history-message", KindHistoryFailed: "history-failed",
+	KindSendEcho: "send-echo",
 }
 
 func (k Kind) String() string {
