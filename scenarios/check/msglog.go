@@ -55,12 +55,16 @@ type logInput struct {
 	Orphans []uint64 // unknown sends: IDs it may have written, ascending
 	Limit   int      // reads: the page size asked, 0 if unknown
 	// Bounded sends with an ID: the log held between Lo and Hi IDs just
-	// before this one went in. Linearizable derives the bounds from the
-	// channel's snapshots (reads whose page was not full, so the whole
-	// log): a snapshot without the ID was taken before it went in (the
-	// log had at least the snapshot's size), one with it after (the log
-	// had fewer). Any legal order keeps them, so they prune the search
-	// without changing its answer.
+	// before this one went in, and a snapshot of Lo IDs had been read.
+	// Linearizable derives the bounds from the channel's snapshots (reads
+	// whose page was not full, so the whole log): a snapshot without the
+	// ID was read before it went in (the log had at least the snapshot's
+	// size), one with it after (the log had fewer). Any legal order keeps
+	// them, so they prune the search without changing its answer; the
+	// state remembers the largest snapshot read (idSet.snapped) so that a
+	// send cannot go in before the snapshot that must precede it, which
+	// otherwise leaves Porcupine every subset of the sends in flight
+	// around that snapshot to try.
 	Bounded bool
 	Lo, Hi  int
 	// Below is the largest snapshot without the ID (every ID in it went in
@@ -72,10 +76,20 @@ type logInput struct {
 // logOutput is an operation's output: a read's page, newest first.
 type logOutput struct{ IDs []uint64 }
 
-// idSet is a channel's message IDs, ascending; never mutated once built.
+// idSet is a channel's message IDs, ascending, and the size of the largest
+// snapshot read so far (snapped: see logInput.Lo); never mutated once
+// built.
 type idSet struct {
-	ids  []uint64
-	hash uint64
+	ids     []uint64
+	hash    uint64
+	snapped int
+}
+
+func snappedOf(s *idSet) int {
+	if s == nil {
+		return 0
+	}
+	return s.snapped
 }
 
 func mixID(id uint64) uint64 {
@@ -105,22 +119,23 @@ func setHas(s *idSet, id uint64) bool {
 func setInsert(s *idSet, id uint64) *idSet {
 	var old []uint64
 	var h uint64
+	var snapped int
 	if s != nil {
-		old, h = s.ids, s.hash
+		old, h, snapped = s.ids, s.hash, s.snapped
 	}
 	i := sort.Search(len(old), func(i int) bool { return old[i] >= id })
 	ids := make([]uint64, 0, len(old)+1)
 	ids = append(ids, old[:i]...)
 	ids = append(ids, id)
 	ids = append(ids, old[i:]...)
-	return &idSet{ids: ids, hash: h + mixID(id)}
+	return &idSet{ids: ids, hash: h + mixID(id), snapped: snapped}
 }
 
 func setEqual(a, b *idSet) bool {
 	if a == b {
 		return true
 	}
-	if setLen(a) != setLen(b) {
+	if setLen(a) != setLen(b) || snappedOf(a) != snappedOf(b) {
 		return false
 	}
 	if setLen(a) == 0 {
@@ -172,6 +187,10 @@ func stepLog(state, input, output any) []any {
 				return nil
 			}
 		}
+		if in.Limit > 0 && len(out.IDs) < in.Limit && n > snappedOf(s) {
+			// A snapshot: sends bounded below by it may go in now.
+			return []any{&idSet{ids: s.ids, hash: s.hash, snapped: n}}
+		}
 		return []any{s}
 	}
 	return nil
@@ -182,7 +201,7 @@ func stepLog(state, input, output any) []any {
 // Above.
 func withinBounds(s *idSet, in logInput) bool {
 	n := setLen(s)
-	if n < in.Lo || n > in.Hi {
+	if n < in.Lo || n > in.Hi || snappedOf(s) < in.Lo {
 		return false
 	}
 	if in.Below != nil {
@@ -303,7 +322,7 @@ func messageLogModel() porcupine.Model {
 		},
 		Hash: func(s any) uint64 {
 			if st, ok := s.(*idSet); ok && st != nil {
-				return st.hash
+				return st.hash ^ uint64(st.snapped)*0x9e3779b97f4a7c15
 			}
 			return 0
 		},
