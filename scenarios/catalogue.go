@@ -23,8 +23,11 @@ func chatBasic() *Scenario {
 
 // partitionDuringSend cuts guild and store nodes off while messages are
 // being sent: a guild node alone (its guilds' posts time out: unknown
-// outcomes), a storage node alone (QUORUM still has 2 of 3), and the guild
-// nodes from the storage nodes (every write times out).
+// outcomes), a storage node alone (QUORUM still has 2 of 3), the guild
+// nodes from the storage nodes (every write times out), and a storage node
+// from the other storage nodes while guild nodes still reach it (writes it
+// coordinates reach one replica: QUORUM refuses them, ONE acknowledges
+// them, and reads through the others miss them).
 func partitionDuringSend() *Scenario {
 	return &Scenario{
 		Name:        "partition-during-send",
@@ -37,9 +40,21 @@ func partitionDuringSend() *Scenario {
 				{Kind: faults.PartitionNode, At: safety / 10, For: safety / 4, Nodes: []sim.NodeID{g}},
 				{Kind: faults.PartitionNode, At: safety / 6, For: safety / 2, Nodes: []sim.NodeID{st}},
 				{Kind: faults.PartitionHalves, At: safety * 6 / 10, For: safety / 5, Nodes: sw.Guild, Other: sw.Store},
+				{Kind: faults.PartitionHalves, At: safety * 8 / 10, For: safety / 5, Nodes: []sim.NodeID{st}, Other: others(sw.Store, st)},
 			}, nil, nil
 		},
 	}
+}
+
+// others returns ids without id.
+func others(ids []sim.NodeID, id sim.NodeID) []sim.NodeID {
+	var out []sim.NodeID
+	for _, n := range ids {
+		if n != id {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // gatewayNodeCrash crashes one gateway node: its sessions die, its clients

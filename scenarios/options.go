@@ -5,6 +5,7 @@ import (
 
 	"github.com/guildsim/guildsim/sim"
 	"github.com/guildsim/guildsim/system/guild"
+	"github.com/guildsim/guildsim/system/store"
 )
 
 // Options scale a scenario. Each scenario has its own defaults (small: a
@@ -64,7 +65,24 @@ type Options struct {
 	// Fanout is the guilds' strategy [the scenario's; direct, per-node,
 	// relays].
 	Fanout guild.Fanout
+
+	// Store settings.
+
+	// Consistency is the level guilds store messages at [quorum; one,
+	// quorum, all]. StoreSync is the storage nodes' commit log policy
+	// [batch: an acknowledged write survives a crash; periodic: Cassandra's
+	// default, a crash loses the last 10 s of writes]. one and periodic are
+	// legitimate but unsafe settings: the checkers catch what they lose.
+	Consistency string
+	StoreSync   string
 }
+
+// consistencies and syncPolicies are the accepted values of --consistency
+// and --store-sync.
+var (
+	consistencies = map[string]store.Consistency{"one": store.One, "quorum": store.Quorum, "all": store.All}
+	syncPolicies  = map[string]store.SyncPolicy{"batch": store.SyncPerBatch, "periodic": store.SyncPeriodic}
+)
 
 // limit is one option's range, for Validate and the documentation.
 type limit struct {
@@ -95,6 +113,12 @@ func (o Options) Validate() error {
 		{"--liveness-bound", d(o.LivenessBound), d(sim.Second), d(sim.Hour), "d"},
 		{"--liveness", d(o.Liveness), d(o.LivenessBound), d(sim.Hour), "d"},
 		{"--fanout", int64(o.Fanout), int64(guild.FanoutDirect), int64(guild.FanoutRelays), "f"},
+	}
+	if _, ok := consistencies[o.Consistency]; !ok {
+		return fmt.Errorf("guildsim: --consistency %q: must be one, quorum or all", o.Consistency)
+	}
+	if _, ok := syncPolicies[o.StoreSync]; !ok {
+		return fmt.Errorf("guildsim: --store-sync %q: must be batch or periodic", o.StoreSync)
 	}
 	for _, l := range limits {
 		if l.value >= l.lo && l.value <= l.hi {
@@ -141,6 +165,12 @@ func (o Options) withDefaults(def Options) Options {
 	if o.Fanout == 0 {
 		o.Fanout = def.Fanout
 	}
+	if o.Consistency == "" {
+		o.Consistency = def.Consistency
+	}
+	if o.StoreSync == "" {
+		o.StoreSync = def.StoreSync
+	}
 	return o
 }
 
@@ -151,6 +181,7 @@ var baseOptions = Options{
 	PostEvery: 500 * sim.Millisecond, ReadEvery: 2 * sim.Second, MaxPerChannel: 80,
 	Warmup: 5 * sim.Second, Safety: 30 * sim.Second, Liveness: 150 * sim.Second,
 	LivenessBound: 120 * sim.Second, Fanout: guild.FanoutPerNode,
+	Consistency: "quorum", StoreSync: "batch",
 }
 
 // Lines renders the options, one "name=value" line each, for the run's
@@ -161,5 +192,6 @@ func (o Options) Lines() []string {
 		fmt.Sprintf("guilds=%d channels=%d members=%d online-percent=%d", o.Guilds, o.Channels, o.Members, o.OnlinePercent),
 		fmt.Sprintf("post-every=%s read-every=%s max-per-channel=%d fanout=%s", o.PostEvery, o.ReadEvery, o.MaxPerChannel, o.Fanout),
 		fmt.Sprintf("warmup=%s safety=%s liveness=%s liveness-bound=%s", o.Warmup, o.Safety, o.Liveness, o.LivenessBound),
+		fmt.Sprintf("consistency=%s store-sync=%s", o.Consistency, o.StoreSync),
 	}
 }

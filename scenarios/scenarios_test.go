@@ -1,7 +1,10 @@
 package scenarios
 
 import (
+	"slices"
+
 	"fmt"
+	"github.com/guildsim/guildsim/scenarios/check"
 	"os"
 	"strconv"
 	"testing"
@@ -35,18 +38,8 @@ func TestScenarios(t *testing.T) {
 
 // knownFailures are scenarios that expose a bug in system code, skipped
 // (with the seed and the checker's verdict in the reason) so the suite
-// stays green until the bug is fixed.
-var knownFailures = map[string]string{
-	// Found by this suite; see the package doc, "Found so far".
-	"partition-during-send": "seeds 2, 9, 18, 19, 20, 27, 28, 29 of 30: porcupine Unknown (the 10 s search timed out on about 800 " +
-		"operations; many sends of unknown outcome during the partitions); every other checker Ok, and no seed is Illegal since the " +
-		"message-log model became a sorted set with the real-time rule checked apart. Replay: " +
-		"GUILDSIM_SCENARIO=partition-during-send GUILDSIM_SEED=2 go test ./scenarios -run TestReplay -count=1 -v",
-	"swarm": "seeds 5, 11, 16 of 30 fail: porcupine Illegal (a read after the heal misses an acknowledged message) and " +
-		"no-acked-message-lost Illegal (the same message missing from a final QUORUM read): store nodes crashed under SyncPeriodic, " +
-		"losing unsynced writes and the coordinator's in-memory hints until read repair (system/store/doc.go, a documented limit). " +
-		"Replay: GUILDSIM_SCENARIO=swarm GUILDSIM_SEED=5 go test ./scenarios -run TestReplay -count=1 -v",
-}
+// stays green until the bug is fixed. None today.
+var knownFailures = map[string]string{}
 
 // TestDeterminism runs every scenario twice with the same seed and compares
 // fingerprints.
@@ -96,5 +89,39 @@ func TestReplay(t *testing.T) {
 	t.Logf("%s", r)
 	if !r.Ok() {
 		t.Fail()
+	}
+}
+
+// TestUnsafeSettingsFail: legitimate but unsafe settings fail the checkers
+// that should catch them, within a few seeds: writes at consistency ONE
+// under partitions lose acknowledged messages from QUORUM reads, and a
+// periodic commit log loses them in a crash.
+func TestUnsafeSettingsFail(t *testing.T) {
+	cases := []struct {
+		scenario string
+		opts     Options
+		name     string
+		checkers []string // at least one of them must say Illegal
+	}{
+		{"partition-during-send", Options{Consistency: "one"}, "consistency=one", []string{"porcupine", "no-acked-message-lost"}},
+		{"swarm", Options{StoreSync: "periodic"}, "store-sync=periodic", []string{"porcupine", "no-acked-message-lost"}},
+	}
+	for _, c := range cases {
+		t.Run(c.scenario+"/"+c.name, func(t *testing.T) {
+			t.Parallel()
+			for seed := uint64(1); seed <= 60; seed++ {
+				r := Run(c.scenario, seed, c.opts)
+				for _, v := range r.Verdicts {
+					if v.Result == check.Illegal && slices.Contains(c.checkers, v.Checker) {
+						t.Logf("seed %d: %s", seed, v)
+						return
+					}
+				}
+				if r.Err != nil {
+					t.Fatalf("seed %d: %v", seed, r.Err)
+				}
+			}
+			t.Fatalf("60 seeds passed %v: want one of %v to fail", c.opts.Lines(), c.checkers)
+		})
 	}
 }

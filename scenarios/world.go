@@ -147,7 +147,7 @@ func build(s *Scenario, seed uint64, o Options, buggify bool) (*World, error) {
 	sw.Control = w.MustAddNode(sim.NodeConfig{Name: "control", Region: region(0), Boot: lb})
 
 	storeBoot := func(ctx *sim.Ctx) {
-		rep, err := store.NewReplica(store.ReplicaOptions{})
+		rep, err := store.NewReplica(store.ReplicaOptions{Engine: store.Options{Sync: syncPolicies[o.StoreSync]}})
 		sim.Assert(err == nil, "scenarios: default replica options are valid")
 		coord, err := store.NewCoordinator(store.CoordinatorOptions{Nodes: sw.Store})
 		sim.Assert(err == nil, "scenarios: coordinator options list the storage nodes")
@@ -165,6 +165,7 @@ func build(s *Scenario, seed uint64, o Options, buggify bool) (*World, error) {
 	}
 	gopt := s.Guild
 	gopt.Directory, gopt.GuildNodes, gopt.StoreCoordinators, gopt.Fanout = dir, sw.Guild, sw.Store, o.Fanout
+	gopt.WriteConsistency = consistencies[o.Consistency]
 	if sw.Cluster, err = guild.NewCluster(&gopt); err != nil {
 		return nil, err
 	}

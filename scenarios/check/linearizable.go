@@ -284,7 +284,7 @@ func boundSends(ops []porcupine.Operation, ix *index) {
 		if !ok || in.Op != opSend || in.ID == 0 {
 			continue
 		}
-		in.Bounded, in.Lo, in.Hi = true, 0, math.MaxInt
+		in.Bounded, in.Lo, in.Hi, in.Snaps = true, 0, math.MaxInt, 0
 		var below, above *snap
 		for _, s := range snaps[in.Channel] {
 			if s.ids[in.ID] {
@@ -297,6 +297,7 @@ func boundSends(ops []porcupine.Operation, ix *index) {
 					below = s
 				}
 				in.Lo = max(in.Lo, s.n)
+				in.Snaps++
 			}
 		}
 		if below != nil {

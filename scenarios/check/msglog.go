@@ -60,13 +60,15 @@ type logInput struct {
 	// whose page was not full, so the whole log): a snapshot without the
 	// ID was read before it went in (the log had at least the snapshot's
 	// size), one with it after (the log had fewer). Any legal order keeps
-	// them, so they prune the search without changing its answer; the
-	// state remembers the largest snapshot read (idSet.snapped) so that a
-	// send cannot go in before the snapshot that must precede it, which
-	// otherwise leaves Porcupine every subset of the sends in flight
-	// around that snapshot to try.
+	// them, so they prune the search without changing its answer.
+	// Snaps is how many of the channel's snapshots lack the ID: exactly
+	// those have been read when it goes in (idSet.snaps counts them), so a
+	// send cannot be tried before a snapshot that must precede it nor
+	// after one that must follow it. Without the count Porcupine tries
+	// every subset of the sends in flight around each snapshot.
 	Bounded bool
 	Lo, Hi  int
+	Snaps   int
 	// Below is the largest snapshot without the ID (every ID in it went in
 	// first) and Above the smallest with it (only its IDs went in first);
 	// nil when there is none. Shared, never mutated.
@@ -76,20 +78,20 @@ type logInput struct {
 // logOutput is an operation's output: a read's page, newest first.
 type logOutput struct{ IDs []uint64 }
 
-// idSet is a channel's message IDs, ascending, and the size of the largest
-// snapshot read so far (snapped: see logInput.Lo); never mutated once
-// built.
+// idSet is a channel's message IDs, ascending, and how many snapshots
+// (reads whose page was not full) have been read (snaps: see
+// logInput.Snaps); never mutated once built.
 type idSet struct {
 	ids     []uint64
 	hash    uint64
-	snapped int
+	snaps int
 }
 
-func snappedOf(s *idSet) int {
+func snapsOf(s *idSet) int {
 	if s == nil {
 		return 0
 	}
-	return s.snapped
+	return s.snaps
 }
 
 func mixID(id uint64) uint64 {
@@ -119,23 +121,23 @@ func setHas(s *idSet, id uint64) bool {
 func setInsert(s *idSet, id uint64) *idSet {
 	var old []uint64
 	var h uint64
-	var snapped int
+	var snaps int
 	if s != nil {
-		old, h, snapped = s.ids, s.hash, s.snapped
+		old, h, snaps = s.ids, s.hash, s.snaps
 	}
 	i := sort.Search(len(old), func(i int) bool { return old[i] >= id })
 	ids := make([]uint64, 0, len(old)+1)
 	ids = append(ids, old[:i]...)
 	ids = append(ids, id)
 	ids = append(ids, old[i:]...)
-	return &idSet{ids: ids, hash: h + mixID(id), snapped: snapped}
+	return &idSet{ids: ids, hash: h + mixID(id), snaps: snaps}
 }
 
 func setEqual(a, b *idSet) bool {
 	if a == b {
 		return true
 	}
-	if setLen(a) != setLen(b) || snappedOf(a) != snappedOf(b) {
+	if setLen(a) != setLen(b) || snapsOf(a) != snapsOf(b) {
 		return false
 	}
 	if setLen(a) == 0 {
@@ -187,9 +189,13 @@ func stepLog(state, input, output any) []any {
 				return nil
 			}
 		}
-		if in.Limit > 0 && len(out.IDs) < in.Limit && n > snappedOf(s) {
-			// A snapshot: sends bounded below by it may go in now.
-			return []any{&idSet{ids: s.ids, hash: s.hash, snapped: n}}
+		if in.Limit > 0 && len(out.IDs) < in.Limit {
+			// A snapshot: count it (see logInput.Snaps).
+			next := &idSet{snaps: snapsOf(s) + 1}
+			if s != nil {
+				next.ids, next.hash = s.ids, s.hash
+			}
+			return []any{next}
 		}
 		return []any{s}
 	}
@@ -201,7 +207,7 @@ func stepLog(state, input, output any) []any {
 // Above.
 func withinBounds(s *idSet, in logInput) bool {
 	n := setLen(s)
-	if n < in.Lo || n > in.Hi || snappedOf(s) < in.Lo {
+	if n < in.Lo || n > in.Hi || snapsOf(s) != in.Snaps {
 		return false
 	}
 	if in.Below != nil {
@@ -322,7 +328,7 @@ func messageLogModel() porcupine.Model {
 		},
 		Hash: func(s any) uint64 {
 			if st, ok := s.(*idSet); ok && st != nil {
-				return st.hash ^ uint64(st.snapped)*0x9e3779b97f4a7c15
+				return st.hash ^ uint64(st.snaps)*0x9e3779b97f4a7c15
 			}
 			return 0
 		},

@@ -312,7 +312,7 @@ func (g *Guild) create(ctx *sim.Ctx, m CreateMessage) {
 		w := &write{req: m, from: ctx.Sender(), ch: ch}
 		var id store.RequestID
 		id, err = g.store.Write(ctx, store.WriteMessage{Channel: store.Snowflake(m.Channel), Message: msg,
-			Author: store.Snowflake(m.Author), Content: m.Content, Consistency: store.Quorum})
+			Author: store.Snowflake(m.Author), Content: m.Content, Consistency: g.o.WriteConsistency})
 		if err == nil {
 			g.pending[id] = w
 			g.queues[ch] = append(g.queues[ch], w)

@@ -49,6 +49,11 @@ type Options struct {
 	// StoreTimeout is the guild's own timeout on a store write [store's
 	// client default, 10 s].
 	StoreTimeout sim.Duration
+	// WriteConsistency is the level messages are stored at [QUORUM, as
+	// Discord runs it]. ONE is legitimate but unsafe: an acknowledged
+	// message may live on one replica, and a QUORUM read that misses it
+	// shows a channel without it (the checkers say so).
+	WriteConsistency store.Consistency
 
 	// Fanout is the strategy [FanoutDirect]. RelaysPerNode makes relays
 	// send through the gateway nodes' partitioners instead of one message
