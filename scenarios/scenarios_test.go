@@ -41,16 +41,44 @@ func TestScenarios(t *testing.T) {
 // stays green until the bug is fixed. None today.
 var knownFailures = map[string]string{}
 
-// TestDeterminism runs every scenario twice with the same seed and compares
-// fingerprints.
+// determinismSeeds is how many seeds of every scenario TestDeterminism
+// runs twice [50; GUILDSIM_DETERMINISM_SEEDS changes it].
+const determinismSeeds = 50
+
+// TestDeterminism runs every scenario for 50 seeds twice, the two runs of a
+// seed concurrently in different goroutines (no state may leak between
+// worlds), and requires equal fingerprints and event counts. Checkers are
+// skipped: the fingerprint is fixed before they run.
 func TestDeterminism(t *testing.T) {
+	n := uint64(determinismSeeds)
+	if v, err := strconv.Atoi(os.Getenv("GUILDSIM_DETERMINISM_SEEDS")); err == nil && v > 0 {
+		n = uint64(v)
+	}
 	for _, s := range Catalogue() {
 		t.Run(s.Name, func(t *testing.T) {
 			t.Parallel()
-			a, b := Run(s.Name, 7, Options{}), Run(s.Name, 7, Options{})
-			if a.Fingerprint != b.Fingerprint || a.Events != b.Events {
-				t.Fatalf("seed=7: fingerprints %016x (%d events) and %016x (%d events) differ\nreplay: %s", a.Fingerprint, a.Events, b.Fingerprint, b.Events, a.Replay())
+			seen := map[uint64]uint64{}
+			for seed := uint64(1); seed <= n; seed++ {
+				var a, b Result
+				done := make(chan struct{})
+				go func() {
+					defer close(done)
+					b = RunWith(s.Name, seed, Options{}, RunConfig{SkipCheckers: true})
+				}()
+				a = RunWith(s.Name, seed, Options{}, RunConfig{SkipCheckers: true})
+				<-done
+				if a.Err != nil || b.Err != nil {
+					t.Fatalf("seed=%d: %v / %v\nreplay: %s", seed, a.Err, b.Err, a.Replay())
+				}
+				if a.Fingerprint != b.Fingerprint || a.Events != b.Events {
+					t.Fatalf("seed=%d: fingerprints %016x (%d events) and %016x (%d events) differ\nreplay: %s", seed, a.Fingerprint, a.Events, b.Fingerprint, b.Events, a.Replay())
+				}
+				if prev, dup := seen[a.Fingerprint]; dup {
+					t.Fatalf("seeds %d and %d have the same fingerprint %016x: the seed does not reach the world", prev, seed, a.Fingerprint)
+				}
+				seen[a.Fingerprint] = seed
 			}
+			t.Logf("%d seeds, each run twice: equal fingerprints, %d distinct", n, len(seen))
 		})
 	}
 }
