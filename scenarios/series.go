@@ -70,6 +70,7 @@ func newSampler(w *sim.World, cfg RunConfig, total sim.Duration) *sampler {
 	if cfg.Series {
 		s.peaks, s.names = map[sim.PID]int{}, map[sim.PID]string{}
 	}
+	s.sample() // the start: no client connected yet, every mailbox empty
 	return s
 }
 
