@@ -244,7 +244,7 @@ func reportOf(res scenarios.Result, dir string) *reports.Run {
 		r.Latencies = append(r.Latencies, reports.LatencySample{At: time.Duration(d.At), Latency: time.Duration(d.Latency)})
 	}
 	if len(res.Connected) > 0 {
-		s := reports.Series{Name: "connected clients"}
+		s := reports.Series{Name: "connected (as clients see it)"}
 		for _, p := range res.Connected {
 			s.Points = append(s.Points, reports.Point{At: time.Duration(p.At), Value: float64(p.Value)})
 		}

@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"strings"
 	"sync"
 	"time"
 
@@ -78,7 +77,10 @@ func cmdSweep(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "sweep: scenario %s, %d seeds (shard %d/%d), %d at a time\n", scenario, len(seeds), si, sn, parallel)
 	if scenario != demoWorld {
-		fmt.Fprintf(stdout, "options: %s\n", strings.TrimSpace(optionArgs(given)))
+		o, _ := scenarios.Resolve(scenario, given)
+		for _, l := range o.Lines() {
+			fmt.Fprintf(stdout, "options: %s\n", l)
+		}
 	}
 
 	start := time.Now()
