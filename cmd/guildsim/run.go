@@ -140,7 +140,7 @@ func (p *progress) update(pr scenarios.Progress) {
 		pct = int(100 * pr.Elapsed / pr.Total)
 	}
 	fmt.Fprintf(p.w, "progress: %s of %s simulated (%d%%), %d events, %s wall\n",
-		pr.Elapsed, pr.Total, pct, pr.Events, now.Sub(p.start).Round(time.Second))
+		pr.Elapsed/sim.Second*sim.Second, pr.Total, pct, pr.Events, now.Sub(p.start).Round(time.Second))
 }
 
 // runScenarioCmd runs one scenario and seed, prints what it drew, a summary
