@@ -11,6 +11,7 @@ import (
 
 	"github.com/guildsim/guildsim/reports"
 	"github.com/guildsim/guildsim/scenarios"
+	"github.com/guildsim/guildsim/scenarios/check"
 	"github.com/guildsim/guildsim/sim"
 	"github.com/stretchr/testify/require"
 )
@@ -98,40 +99,62 @@ func TestOptionsChangeTheRun(t *testing.T) {
 	require.DirExists(t, filepath.Join(dir, "chat-basic-2"))
 }
 
-// TestRunFailureReplays: swarm seed 5 fails two checkers (a documented
-// store limit, scenarios/scenarios_test.go knownFailures): exit 1, the
-// replay line, replay.json in the report folder, Porcupine's
-// visualisation linked from report.html by a relative path; the replay
-// line and the replay file both reproduce the run.
+// failing is a run that fails a checker by design, not by a bug: a 1 s
+// liveness bound after a gateway node crash, whose clients notice the dead
+// node only at their stream timeout (30 s).
+var failing = []string{"--scenario", "gateway-node-crash", "--seed", "1", "--liveness-bound", "1s", "--liveness", "5s"}
+
+// TestRunFailureReplays: a failing run exits 1, prints the failing checker
+// and the replay line, leaves replay.json in the report folder; the replay
+// line and the replay file both reproduce the run, and so does the
+// report's summary.json.
 func TestRunFailureReplays(t *testing.T) {
 	dir := t.TempDir()
-	code, out, errs := runCLI(t, "run", "--scenario", "swarm", "--seed", "5", "--out", dir, "--quiet")
+	code, out, errs := runCLI(t, append([]string{"run", "--out", dir, "--quiet"}, failing...)...)
 	require.Equal(t, exitCheck, code, errs)
-	require.Contains(t, out, "porcupine: Illegal")
-	require.Contains(t, out, "result: CHECKER FAILED: porcupine Illegal")
-	require.Contains(t, out, "replay: go run ./cmd/guildsim run --scenario swarm --seed 5\n")
-	report := filepath.Join(dir, "swarm-5")
+	require.Contains(t, out, "liveness: Illegal")
+	require.Contains(t, out, "result: CHECKER FAILED: liveness Illegal")
+	require.Contains(t, out, "replay: go run ./cmd/guildsim run --scenario gateway-node-crash --seed 1 --liveness 5s --liveness-bound 1s\n")
+	report := filepath.Join(dir, "gateway-node-crash-1")
 	replay := filepath.Join(report, replayFile)
 	require.Contains(t, out, "or: go run ./cmd/guildsim replay "+replay)
-	html, err := os.ReadFile(filepath.Join(report, "report.html"))
-	require.NoError(t, err)
-	link := regexp.MustCompile(`href="(porcupine-channel-\d+\.html)"`).FindStringSubmatch(string(html))
-	require.NotNil(t, link, "report.html links the visualisation")
-	require.FileExists(t, filepath.Join(report, link[1]))
+	require.FileExists(t, replay)
 
 	code, rout, errs := runCLI(t, "replay", replay)
 	require.Equal(t, exitCheck, code, errs)
 	require.Contains(t, rout, "fingerprint matches")
-	require.Contains(t, rout, "failure reproduced: porcupine Illegal")
+	require.Contains(t, rout, "failure reproduced: liveness Illegal")
 	// The replay line, run as printed (without the go run prefix).
 	line := strings.Fields(strings.TrimPrefix(regexp.MustCompile(`replay: (.*)\n`).FindStringSubmatch(out)[1], "go run ./cmd/guildsim "))
 	code, again, _ := runCLI(t, append(line, "--out", t.TempDir(), "--quiet")...)
 	require.Equal(t, exitCheck, code)
 	require.Equal(t, fingerprintOf(t, out), fingerprintOf(t, again))
-	// A report's summary.json replays too.
 	code, rout, _ = runCLI(t, "replay", filepath.Join(report, "summary.json"))
 	require.Equal(t, exitCheck, code)
 	require.Contains(t, rout, "fingerprint matches")
+}
+
+// TestReportLinksTheArtifactRelatively: a verdict's artifact (Porcupine's
+// visualisation, written by the checker into the report folder) is linked
+// from report.html by a path relative to the folder, so the folder can be
+// moved or uploaded as a CI artifact.
+func TestReportLinksTheArtifactRelatively(t *testing.T) {
+	dir := t.TempDir()
+	vis := filepath.Join(dir, "porcupine-channel-7.html")
+	require.NoError(t, os.WriteFile(vis, []byte("<html></html>"), 0o644))
+	res := scenarios.Result{Scenario: "chat-basic", Seed: 1, Verdicts: []check.Verdict{
+		{Checker: "porcupine", Result: check.Illegal, Detail: "channel 7 is not linearizable", Artifact: vis},
+		{Checker: "liveness", Result: check.Ok},
+	}}
+	rep := reportOf(res, dir)
+	require.Equal(t, "porcupine-channel-7.html", rep.Verdicts[0].Artifact)
+	require.Equal(t, reports.ResultIllegal, rep.Verdicts[0].Result)
+	require.Empty(t, rep.Verdicts[1].Artifact)
+	written, err := reports.WriteRun(dir, rep)
+	require.NoError(t, err)
+	html, err := os.ReadFile(written.HTML)
+	require.NoError(t, err)
+	require.Contains(t, string(html), `href="porcupine-channel-7.html"`)
 }
 
 // TestRunTrace: --trace writes the JSON-lines trace, --trace-filter keeps

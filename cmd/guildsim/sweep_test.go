@@ -84,25 +84,32 @@ func TestSweepShardsMergeToTheWholeSweep(t *testing.T) {
 	require.Contains(t, errs, "shards overlap")
 }
 
-// TestSweepFailureKeepsReplayFileAndReplayMatches: swarm seeds 4-5 (5
-// fails two checkers, a documented store limit): exit 1, a replay file and
-// a JUnit failure for seed 5 only, Porcupine's visualisation kept, and the
-// replay file reproduces the run; a tampered fingerprint is a mismatch.
+// TestSweepFailureKeepsReplayFileAndReplayMatches: seeds 1-2 of the
+// failing configuration (see main_test.go) and seed 1 of chat-basic's
+// defaults in another sweep: exit 1, a replay file and a JUnit failure per
+// failing seed, and the replay file reproduces the run; a tampered
+// fingerprint is a mismatch.
 func TestSweepFailureKeepsReplayFileAndReplayMatches(t *testing.T) {
 	dir := t.TempDir()
-	code, out, errs := runCLI(t, "sweep", "--scenario", "swarm", "--seeds", "4-5", "--out", dir, "--quiet")
+	args := append([]string{"sweep", "--seeds", "1-2", "--out", dir, "--quiet"}, failing[0], failing[1])
+	args = append(args, failing[4:]...)
+	code, out, errs := runCLI(t, args...)
 	require.Equal(t, exitCheck, code, errs)
-	require.Contains(t, out, "2 seeds, 1 passed, 1 failed")
-	require.Contains(t, out, "swarm seed 5: checker-failed")
-	require.Contains(t, out, "replay: go run ./cmd/guildsim run --scenario swarm --seed 5\n")
-	replay := filepath.Join(dir, "replays", "swarm-5.json")
+	require.Contains(t, out, "2 seeds, 0 passed, 2 failed")
+	require.Contains(t, out, "gateway-node-crash seed 2: checker-failed")
+	require.Contains(t, out, "(liveness Illegal)")
+	require.Contains(t, out, "replay: go run ./cmd/guildsim run --scenario gateway-node-crash --seed 2 --liveness 5s --liveness-bound 1s\n")
+	replay := filepath.Join(dir, "replays", "gateway-node-crash-2.json")
 	require.FileExists(t, replay)
-	require.NoFileExists(t, filepath.Join(dir, "replays", "swarm-4.json"))
-	vis, _ := filepath.Glob(filepath.Join(dir, "artifacts", "swarm-5", "porcupine-channel-*.html"))
-	require.Len(t, vis, 1)
 	b, err := os.ReadFile(filepath.Join(dir, "junit.xml"))
 	require.NoError(t, err)
-	require.Contains(t, string(b), `failures="1"`)
+	require.Contains(t, string(b), `failures="2"`)
+	rs, err := readJSONLines(filepath.Join(dir, "results.jsonl"))
+	require.NoError(t, err)
+	require.False(t, rs[1].OK)
+	require.Equal(t, "liveness", rs[1].Verdicts[4].Checker)
+	require.Equal(t, "Illegal", rs[1].Verdicts[4].Result)
+	require.NotEmpty(t, rs[1].Verdicts[4].Detail, "a failing verdict keeps its detail")
 
 	code, rout, errs := runCLI(t, "replay", replay)
 	require.Equal(t, exitCheck, code, errs)
@@ -117,6 +124,12 @@ func TestSweepFailureKeepsReplayFileAndReplayMatches(t *testing.T) {
 	code, rout, _ = runCLI(t, "replay", tampered)
 	require.Equal(t, exitTestbed, code)
 	require.Contains(t, rout, "MISMATCH")
+
+	// A passing seed leaves no replay file.
+	ok := filepath.Join(dir, "ok")
+	code, _, errs = runCLI(t, append([]string{"sweep", "--seeds", "1", "--out", ok}, fast...)...)
+	require.Equal(t, exitOK, code, errs)
+	require.NoDirExists(t, filepath.Join(ok, "replays"))
 }
 
 // TestDemoSweepTestbedFailure: the demo world sweeps too; a used-up event
