@@ -45,7 +45,7 @@ var demoFlagNames = []string{"duration", "clients", "no-faults", "no-buggify", "
 
 func (df *demoFlags) register(fs *flag.FlagSet) {
 	df.duration = 60 * sim.Second
-	fs.Var(durationFlag{&df.duration}, "duration", "demo world only: simulated time to run (default 60s)")
+	fs.Var(durationFlag{&df.duration}, "duration", "demo world only: simulated `DURATION` to run")
 	fs.IntVar(&df.clients, "clients", 2600, "demo world only: simulated users, between 1 and 1000000")
 	fs.BoolVar(&df.noFaults, "no-faults", false, "demo world only: turn the seed's fault schedule off")
 	fs.BoolVar(&df.noBuggify, "no-buggify", false, "demo world only: turn buggify points off")

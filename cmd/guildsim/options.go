@@ -119,7 +119,8 @@ func (v optionValue) Set(s string) error { return v.def.set(v.o, s) }
 // registerOptions adds a flag per scenario option, writing into o.
 func registerOptions(fs *flag.FlagSet, o *scenarios.Options) {
 	for _, d := range optionDefs {
-		fs.Var(optionValue{d, o}, d.name, d.usage+" [scenario default]")
+		arg := map[byte]string{'i': "`N`", 'd': "`DURATION`", 'f': "`STRATEGY`"}[d.kind]
+		fs.Var(optionValue{d, o}, d.name, d.usage+" ("+arg+"; absent or 0: the scenario's default)")
 	}
 }
 
