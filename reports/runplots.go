@@ -54,6 +54,7 @@ func drawLatencyCDF(dir string, _ *Run, sorted []time.Duration) (Figure, error) 
 		return Figure{}, err
 	}
 	p.Y.Min, p.Y.Max = 0, 1
+	p.X.Tick.Marker, p.Y.Tick.Marker = plainTicks{}, plainTicks{}
 	return saveFigure(p, dir, FigureLatencyCDF, false)
 }
 
@@ -93,6 +94,7 @@ func drawLatencyOverTime(dir string, r *Run, _ []time.Duration) (Figure, error) 
 		}
 	}
 	p.Y.Min = 0
+	timeAxes(p, r)
 	legendHeadroom(p, len(lines)+min(1, len(r.Faults)))
 	return saveFigure(p, dir, FigureLatencyOverTime, false)
 }
@@ -108,6 +110,7 @@ func drawMailboxDepth(dir string, r *Run, _ []time.Duration) (Figure, error) {
 		return Figure{}, err
 	}
 	p.Y.Min = 0
+	timeAxes(p, r)
 	legendHeadroom(p, len(series)+min(1, len(r.Faults)))
 	return saveFigure(p, dir, FigureMailboxDepth, false)
 }
@@ -123,6 +126,7 @@ func drawConnectedClients(dir string, r *Run, _ []time.Duration) (Figure, error)
 		return Figure{}, err
 	}
 	p.Y.Min = 0
+	timeAxes(p, r)
 	legendHeadroom(p, len(series)+min(1, len(r.Faults)))
 	return saveFigure(p, dir, FigureConnectedClients, false)
 }

@@ -37,6 +37,13 @@ type Result struct {
 	// Deliveries are every first receipt of an acknowledged message by a
 	// client, with its latency from the send (for reports).
 	Deliveries []Delivery
+	// Sent counts the posts clients sent, Acked those the guild
+	// acknowledged, SendFailed those rejected or timed out.
+	Sent, Acked, SendFailed int
+	// Connected and Mailboxes are time series, filled only when
+	// RunConfig.Series asks (see series.go).
+	Connected []SeriesPoint
+	Mailboxes []ProcessSeries
 	// Err is a failure to build or run the world (a failed assertion in
 	// system code is a found bug); Verdicts are then empty.
 	Err error
@@ -119,6 +126,26 @@ type RunConfig struct {
 	// TraceFilter.
 	Trace       io.Writer
 	TraceFilter sim.TraceFilter
+
+	// Series fills Result.Connected (connected clients over time) and
+	// Result.Mailboxes (mailbox depth of the busiest processes over time).
+	Series bool
+	// MailboxSeries is how many of the busiest processes Series keeps [5].
+	MailboxSeries int
+	// Progress, when set, is called after each step of SampleEvery
+	// simulated time with how far the run is (for a progress line: the
+	// caller throttles by wall time).
+	Progress func(Progress)
+	// SampleEvery is the simulated time between samples and Progress calls
+	// [the run's length / 240, at least 100ms]. With Series and Progress
+	// both off the world runs each phase in one step.
+	SampleEvery sim.Duration
+}
+
+// Progress is how far a run is.
+type Progress struct {
+	Elapsed, Total sim.Duration // simulated time done, of the whole run
+	Events         uint64
 }
 
 // RunWith is Run observed as cfg says.
@@ -166,12 +193,23 @@ func RunWith(name string, seed uint64, opts Options, cfg RunConfig) Result {
 		schedule = sched
 		res.Faults = append(res.Faults, lines...)
 	}
+	// The world runs in steps of SampleEvery when someone watches: between
+	// steps nothing of the world changes (samplers only read, and
+	// RunUntil leaves the clock where the next step starts), so the run
+	// is the same event for event; TestObservingKeepsTheFingerprint
+	// checks it.
+	smp := newSampler(w, cfg, stopAt)
+	runTo := func(at sim.Duration) error { return smp.runTo(sim.DefaultStart.Add(at)) }
 	finish := func() Result {
 		res.Events, res.Fingerprint, res.Virtual = w.Events(), w.Fingerprint(), w.Elapsed()
+		if cfg.Series {
+			res.Connected = connectedSeries(sw.Rec, smp.times)
+			res.Mailboxes = smp.busiest(cfg.MailboxSeries)
+		}
 		res.Elapsed = time.Since(start)
 		return res
 	}
-	if err := w.RunUntil(sim.DefaultStart.Add(o.Warmup)); err != nil {
+	if err := runTo(o.Warmup); err != nil {
 		res.Err = err
 		return finish()
 	}
@@ -180,7 +218,7 @@ func RunWith(name string, seed uint64, opts Options, cfg RunConfig) Result {
 		res.Err = err
 		return finish()
 	}
-	if err := w.RunFor(o.Safety); err != nil {
+	if err := runTo(o.Warmup + o.Safety); err != nil {
 		res.Err = err
 		return finish()
 	}
@@ -194,7 +232,7 @@ func RunWith(name string, seed uint64, opts Options, cfg RunConfig) Result {
 		}
 		res.Faults = append(res.Faults, line)
 	}
-	if err := w.RunUntil(sim.DefaultStart.Add(stopAt)); err != nil {
+	if err := runTo(stopAt); err != nil {
 		res.Err = err
 		return finish()
 	}
@@ -221,6 +259,7 @@ func RunWith(name string, seed uint64, opts Options, cfg RunConfig) Result {
 		}
 	}
 	res.Deliveries = deliveries(h)
+	res.Sent, res.Acked, res.SendFailed = sendCounts(h)
 	return finish()
 }
 
@@ -276,6 +315,34 @@ func deliveries(h *check.History) []Delivery {
 		}
 	}
 	return out
+}
+
+// sendCounts counts posts sent, acknowledged and failed.
+func sendCounts(h *check.History) (sent, acked, failed int) {
+	for _, r := range h.Records {
+		switch r.Kind {
+		case client.KindSend:
+			sent++
+		case client.KindSendAck:
+			acked++
+		case client.KindSendFailed:
+			failed++
+		}
+	}
+	return sent, acked, failed
+}
+
+// Resolve fills opts' zero fields with scenario name's defaults and
+// validates the result: what RunWith would run, or the error naming the
+// unknown scenario or the option out of range (a caller's bad input, as
+// opposed to a failure of the run).
+func Resolve(name string, opts Options) (Options, error) {
+	s, err := Lookup(name)
+	if err != nil {
+		return Options{}, err
+	}
+	o := opts.withDefaults(s.Defaults.withDefaults(baseOptions))
+	return o, o.Validate()
 }
 
 // SeedReport counts one scenario's runs over a range of seeds.

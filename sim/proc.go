@@ -142,6 +142,10 @@ type mailEntry struct {
 type mailbox struct {
 	buf        []mailEntry
 	head, size int
+	// peak is the largest size since the last MailboxPeak call: a sampler
+	// that looks once a second would otherwise see only the instant's
+	// depth, which is almost always 0 between bursts.
+	peak int
 }
 
 func (m *mailbox) push(e mailEntry) {
@@ -154,6 +158,7 @@ func (m *mailbox) push(e mailEntry) {
 	}
 	m.buf[(m.head+m.size)%len(m.buf)] = e
 	m.size++
+	m.peak = max(m.peak, m.size)
 }
 
 func (m *mailbox) pop() (mailEntry, bool) {
@@ -174,6 +179,32 @@ func (w *World) MailboxDepth(pid PID) int {
 		return 0
 	}
 	return p.mbox.size
+}
+
+// MailboxPeak returns the largest depth pid's mailbox reached since the
+// previous MailboxPeak call for pid (or since spawn), and starts a new
+// interval at the current depth. It is for samplers between RunUntil
+// steps: it reads no random stream and schedules nothing, so calling it
+// never changes the run or its fingerprint.
+func (w *World) MailboxPeak(pid PID) int {
+	p := w.proc(pid)
+	if p == nil || p.mbox == nil {
+		return 0
+	}
+	peak := p.mbox.peak
+	p.mbox.peak = p.mbox.size
+	return peak
+}
+
+// EachProcess calls fn for every live process in PID order (spawn order):
+// deterministic, and allocation-free, for samplers between RunUntil steps.
+// fn must not spawn or kill processes.
+func (w *World) EachProcess(fn func(pid PID)) {
+	for pid := PID(1); uint64(pid) < w.procCount; pid++ {
+		if w.proc(pid) != nil {
+			fn(pid)
+		}
+	}
 }
 
 // Alive reports whether pid is a live process.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"io"
 	"runtime/debug"
@@ -8,22 +9,42 @@ import (
 	"github.com/guildsim/guildsim/scenarios"
 )
 
-func cmdList(stdout io.Writer) int {
-	fmt.Fprintln(stdout, "worlds:")
-	fmt.Fprintln(stdout, "  demo   a toy chat service on sim alone: gateways, guilds, voice relays in 3 regions,")
-	fmt.Fprintln(stdout, "         2,600 clients, faults drawn from the seed (partitions, crashes, clock jumps, ...)")
-	fmt.Fprintln(stdout, "         options: --duration (60s) --clients (2600) --no-faults --no-buggify")
-	fmt.Fprintln(stdout, "scenarios of the system under test (run from go test for now: see README):")
+func cmdList(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("list", flag.ContinueOnError)
+	if code, ok := parseFlags(fs, args, "usage: guildsim list\n\nLists the scenarios (guildsim run --scenario NAME) with their default options, and the demo world.", stdout, stderr); !ok {
+		return code
+	}
+	fmt.Fprintln(stdout, "scenarios (guildsim run --scenario NAME; default chat-basic):")
 	for _, sc := range scenarios.Catalogue() {
 		fmt.Fprintf(stdout, "  %-22s %s\n", sc.Name, sc.Description)
+		o, err := scenarios.Resolve(sc.Name, scenarios.Options{})
+		if err != nil {
+			fmt.Fprintf(stdout, "  %-22s   defaults invalid: %v\n", "", err)
+			continue
+		}
+		fmt.Fprintf(stdout, "  %-22s   defaults:%s\n", "", optionArgs(o))
 	}
+	fmt.Fprintln(stdout, "  demo                   sim's toy chat service on sim alone (not the system under test): gateways, guilds,")
+	fmt.Fprintln(stdout, "                         voice relays in 3 regions, 2,600 clients, faults drawn from the seed; no checkers")
+	fmt.Fprintln(stdout, "                           options: --duration 60s --clients 2600 --no-faults --no-buggify --max-events N")
 	return exitOK
 }
 
+// commit may be set at build time (-ldflags "-X main.commit=$(git
+// rev-parse HEAD)") for builds without VCS stamping (-buildvcs=false).
+var commit = ""
+
 // cmdVersion prints the module version and the commit the binary was built
 // from, when the build recorded it.
-func cmdVersion(stdout io.Writer) int {
-	version, commit, modified := "(devel)", "unknown", ""
+func cmdVersion(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("version", flag.ContinueOnError)
+	if code, ok := parseFlags(fs, args, "usage: guildsim version\n\nPrints the module path and version, the commit (from Go's VCS stamp, or -ldflags \"-X main.commit=...\"), and the Go version.", stdout, stderr); !ok {
+		return code
+	}
+	version, commit, modified := "(devel)", commit, ""
+	if commit == "" {
+		commit = "unknown (built with -buildvcs=false; set -ldflags \"-X main.commit=...\")"
+	}
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		if bi.Main.Version != "" {
 			version = bi.Main.Version
@@ -38,7 +59,7 @@ func cmdVersion(stdout io.Writer) int {
 				}
 			}
 		}
-		fmt.Fprintf(stdout, "guildsim %s commit %s%s, %s\n", version, commit, modified, bi.GoVersion)
+		fmt.Fprintf(stdout, "guildsim %s %s commit %s%s, %s\n", bi.Main.Path, version, commit, modified, bi.GoVersion)
 		return exitOK
 	}
 	fmt.Fprintf(stdout, "guildsim %s commit %s\n", version, commit)

@@ -1,17 +1,19 @@
 // Command guildsim runs guildsim's deterministic simulations.
 //
-//	guildsim run [--seed N] [--duration D] [--clients N] [--no-faults]
-//	             [--trace FILE] [--trace-filter node=a,process=b]
-//	             [--stop-at-event N] [--stop-at-time D] [--out DIR]
-//	guildsim sweep --seeds 1-1000 [--parallel P] [--shard i/n] [--out DIR]
+//	guildsim run [--scenario NAME] [--seed N] [scenario options] [--out DIR]
+//	             [--trace FILE] [--trace-filter node=a,process=b] [--quiet]
+//	guildsim sweep [--scenario NAME] --seeds 1-1000 [--parallel P] [--shard i/n] [--out DIR]
 //	guildsim replay FILE
 //	guildsim merge [--out DIR] results.jsonl...
 //	guildsim list | version
 //
-// For now `run` runs sim's built-in demo world (package sim/demo): a toy
-// chat service in three regions under faults drawn from the seed. It prints
-// the seed, the options, events, simulated and wall time and the run's
-// fingerprint, and writes summary.json into the report folder.
+// `run` without flags runs the scenario chat-basic with seed 1. It prints
+// the seed and every option, a summary (events, simulated and wall time,
+// messages, deliveries, delivery latency percentiles), the fingerprint and
+// every checker's verdict, and writes the report folder
+// guildsim-out/<scenario>-<seed>/ (report.html with four plots,
+// summary.json, and on a failure replay.json and the replay command).
+// `--scenario demo` runs sim's toy demo world instead (package sim/demo).
 //
 // Exit codes: 0 the run completed; 1 a check failed; 2 bad usage or input;
 // 3 the testbed itself failed (an assertion inside the simulation, a panic,
@@ -39,11 +41,11 @@ func main() {
 const usage = `usage: guildsim <command> [flags]
 
 commands:
-  run       run one world with one seed; print its fingerprint; write a report
-  sweep     run many seeds in parallel (--shard i/n for CI matrices); results.jsonl, junit.xml
+  run       run one scenario (default chat-basic) with one seed (default 1); verdicts; report.html
+  sweep     run a scenario for many seeds in parallel (--shard i/n for CI); results.jsonl, junit.xml
   replay    rerun a recorded run and check its fingerprint
   merge     combine the results of sweep shards
-  list      the worlds and scenarios, with their options
+  list      the scenarios and the demo world, with their default options
   version   the module version and commit
   help      show this help
 
@@ -66,9 +68,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "merge":
 		return cmdMerge(args[1:], stdout, stderr)
 	case "list":
-		return cmdList(stdout)
+		return cmdList(args[1:], stdout, stderr)
 	case "version":
-		return cmdVersion(stdout)
+		return cmdVersion(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return exitOK

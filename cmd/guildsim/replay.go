@@ -6,49 +6,46 @@ import (
 	"fmt"
 	"io"
 	"os"
-
-	"github.com/guildsim/guildsim/sim"
+	"strconv"
+	"strings"
 )
 
-// replay reruns a run recorded by run (summary.json) or sweep (a replay
-// file or a results line) and says whether the fingerprint matched.
+const replayUsage = `usage: guildsim replay FILE
+
+Reruns a recorded run and says whether it is the same run, event for event
+(same fingerprint, same outcome). FILE is a replay file (a failed run's
+<report>/replay.json, a sweep's replays/<scenario>-<seed>.json, a line of
+results.jsonl saved alone) or a report's summary.json.`
+
+// replayRecord is what replay reads: the fields that replay files, results
+// lines, the demo's summary.json and reports' summary.json share.
+type replayRecord struct {
+	Scenario    string            `json:"scenario"`
+	Seed        json.RawMessage   `json:"seed"` // a number, or a string in reports' summary.json
+	Options     map[string]string `json:"options"`
+	Demo        *demoSpec         `json:"demo"`
+	Fingerprint string            `json:"fingerprint"`
+	Result      string            `json:"result"`
+	Passed      *bool             `json:"passed"` // reports' summary.json
+}
+
 func cmdReplay(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("replay", flag.ContinueOnError)
-	if code, ok := parseFlags(fs, args, "usage: guildsim replay FILE   (a replay file from sweep, or a summary.json from run)", stdout, stderr); !ok {
+	if code, ok := parseFlags(fs, args, replayUsage, stdout, stderr); !ok {
 		return code
 	}
 	if fs.NArg() != 1 {
-		fmt.Fprintln(stderr, "guildsim replay: want exactly one FILE: a replay file from sweep or a summary.json from run")
+		fmt.Fprintln(stderr, "guildsim replay: want exactly one FILE: a replay file (replay.json, replays/*.json) or a summary.json")
 		return exitUsage
 	}
 	path := fs.Arg(0)
-	b, err := os.ReadFile(path)
+	want, err := readReplay(path)
 	if err != nil {
-		fmt.Fprintf(stderr, "guildsim replay: %v\n", err)
-		return exitUsage
-	}
-	var rec struct {
-		result
-		Options *spec `json:"options"` // summary.json names the spec "options"
-	}
-	if err := json.Unmarshal(b, &rec); err != nil {
-		fmt.Fprintf(stderr, "guildsim replay: %s: not a replay file: %v\n", path, err)
-		return exitUsage
-	}
-	want := rec.result
-	if rec.Options != nil {
-		want.Spec = *rec.Options
-	}
-	if want.Spec.World == "" || want.Fingerprint == "" {
-		fmt.Fprintf(stderr, "guildsim replay: %s: no world, seed or fingerprint recorded\n", path)
-		return exitUsage
-	}
-	if _, err := want.Spec.options(); err != nil {
 		fmt.Fprintf(stderr, "guildsim replay: %s: %v\n", path, err)
 		return exitUsage
 	}
-	fmt.Fprintf(stdout, "replaying %s seed %d (recorded: %s, fingerprint %s)\n", want.Spec.World, want.Spec.Seed, want.Result, want.Fingerprint)
-	got := runSpec(want.Spec, sim.Config{}, nil)
+	fmt.Fprintf(stdout, "replaying %s seed %d (recorded: %s, fingerprint %s)\n", want.Scenario, want.Seed, want.Result, want.Fingerprint)
+	got := runOne(want.spec, runOptions{})
 	printResultLine(stdout, got)
 	if got.Fingerprint != want.Fingerprint || got.Result != want.Result {
 		fmt.Fprintf(stdout, "MISMATCH: recorded %s %s, replayed %s %s: the code changed since, or determinism broke\n",
@@ -56,5 +53,39 @@ func cmdReplay(args []string, stdout, stderr io.Writer) int {
 		return exitTestbed
 	}
 	fmt.Fprintln(stdout, "fingerprint matches: the same run, event for event")
+	if got.failed() {
+		fmt.Fprintf(stdout, "failure reproduced: %s\n", got.failure())
+	}
 	return exitCode([]result{got})
+}
+
+// readReplay reads a replay file into the result it recorded, or says
+// what is missing or wrong.
+func readReplay(path string) (result, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return result{}, pathErr(err)
+	}
+	var rec replayRecord
+	if err := json.Unmarshal(b, &rec); err != nil {
+		return result{}, fmt.Errorf("not a replay file: %v", err)
+	}
+	if rec.Scenario == "" || len(rec.Seed) == 0 || rec.Fingerprint == "" {
+		return result{}, fmt.Errorf("not a replay file: no scenario, seed or fingerprint recorded")
+	}
+	seed, err := strconv.ParseUint(strings.Trim(string(rec.Seed), `"`), 10, 64)
+	if err != nil {
+		return result{}, fmt.Errorf("seed %s: want a whole number", rec.Seed)
+	}
+	r := result{spec: spec{Scenario: rec.Scenario, Seed: seed, Options: rec.Options, Demo: rec.Demo, fromFile: true}, Fingerprint: rec.Fingerprint, Result: rec.Result}
+	if r.Result == "" && rec.Passed != nil {
+		r.Result = resultFailed
+		if *rec.Passed {
+			r.Result = resultOK
+		}
+	}
+	if err := r.check(); err != nil {
+		return result{}, err
+	}
+	return r, nil
 }

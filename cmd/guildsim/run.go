@@ -11,15 +11,35 @@ import (
 	"strings"
 	"time"
 
+	"github.com/guildsim/guildsim/reports"
+	"github.com/guildsim/guildsim/scenarios"
 	"github.com/guildsim/guildsim/sim"
 )
 
-// defaultSeed makes `guildsim run` without flags reproducible.
-const defaultSeed = 1
+// defaultSeed and defaultScenario make `guildsim run` without flags
+// reproducible.
+const (
+	defaultSeed     = 1
+	defaultScenario = "chat-basic"
+)
+
+// replayFile is the replay file a failed run leaves in its report folder.
+const replayFile = "replay.json"
+
+const runUsage = `usage: guildsim run [--scenario NAME] [--seed N] [scenario options] [--out DIR] [--trace FILE]
+
+Runs one scenario (default chat-basic) with one seed (default 1), prints the
+seed, every option, a summary, the fingerprint and each checker's verdict,
+and writes the report folder DIR/<scenario>-<seed>/: report.html,
+summary.json, the plots as SVG and PNG, and on a failure replay.json and
+the line that replays the run. --scenario demo runs sim's toy demo world
+instead (it takes the demo-only flags). A zero scenario option takes the
+scenario's default (guildsim list).`
 
 func cmdRun(args []string, stdout, stderr io.Writer) int {
 	var (
-		wf          worldFlags
+		df          demoFlags
+		given       scenarios.Options
 		seed        uint64
 		tracePath   string
 		traceFilter string
@@ -27,23 +47,24 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		stopTime    sim.Duration
 		outDir      string
 		scenario    string
+		quiet       bool
 	)
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.StringVar(&scenario, "scenario", defaultScenario, "scenario of the catalogue (guildsim list), or demo for sim's demo world")
 	fs.Uint64Var(&seed, "seed", defaultSeed, "root seed of the run (one seed, one run)")
-	wf.register(fs)
-	fs.StringVar(&tracePath, "trace", "", "write a JSON-lines trace to this file")
+	registerOptions(fs, &given)
+	fs.StringVar(&tracePath, "trace", "", "write the JSON-lines trace (trace.jsonl) to this file")
 	fs.StringVar(&traceFilter, "trace-filter", "", "keep trace lines of these nodes/processes: node=a,node=b,process=session")
-	fs.Uint64Var(&stopEvent, "stop-at-event", 0, "stop before event number N (0 = never)")
-	fs.Var(durationFlag{&stopTime}, "stop-at-time", "stop at this simulated time (0 = never)")
-	fs.StringVar(&outDir, "out", "guildsim-out", "report folder root")
-	fs.StringVar(&scenario, "scenario", "", "run a scenario of the catalogue (guildsim list) instead of the demo world; writes report.html")
-	if code, ok := parseFlags(fs, args, "usage: guildsim run [flags]", stdout, stderr); !ok {
+	fs.StringVar(&outDir, "out", "guildsim-out", "report folder root: the report goes to DIR/<scenario>-<seed>/")
+	fs.BoolVar(&quiet, "quiet", false, "no progress lines on stderr")
+	df.register(fs)
+	fs.Uint64Var(&stopEvent, "stop-at-event", 0, "demo world only: stop before event number N (0 = never)")
+	fs.Var(durationFlag{&stopTime}, "stop-at-time", "demo world only: stop at this simulated time (0 = never)")
+	if code, ok := parseFlags(fs, args, runUsage, stdout, stderr); !ok {
 		return code
 	}
-	if scenario != "" {
-		return runScenario(scenario, seed, outDir, stdout, stderr)
-	}
-	if err := wf.validate(); err != nil {
+	specOf, err := worldSpec(fs, scenario, given, &df)
+	if err != nil {
 		fmt.Fprintf(stderr, "guildsim run: %v\n", err)
 		return exitUsage
 	}
@@ -56,24 +77,207 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "guildsim run: --stop-at-time %s: must not be negative\n", stopTime)
 		return exitUsage
 	}
+	dir := filepath.Join(outDir, fmt.Sprintf("%s-%d", scenario, seed))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		fmt.Fprintf(stderr, "guildsim run: --out %s: cannot create the report folder: %v\n", outDir, pathErr(err))
+		return exitUsage
+	}
 	var trace *os.File
 	if tracePath != "" {
 		if trace, err = os.Create(tracePath); err != nil {
-			fmt.Fprintf(stderr, "guildsim run: --trace: %v\n", err)
+			fmt.Fprintf(stderr, "guildsim run: --trace %s: %v\n", tracePath, pathErr(err))
 			return exitUsage
 		}
 		defer trace.Close()
 	}
 
-	s := wf.spec(seed)
+	s := specOf(seed)
 	fmt.Fprintf(stdout, "SEED=%d\n", seed)
-	fmt.Fprintf(stdout, "world: demo, %d clients, %s simulated, faults=%v, buggify=%v\n", s.Clients, s.Duration, s.Faults, s.Buggify)
-	r := runSpec(s, sim.Config{StopAtEvent: stopEvent, StopAtTime: stopTime}, func(w *sim.World) {
+	if scenario == demoWorld {
+		return runDemoCmd(s, dir, trace, filter, sim.Config{StopAtEvent: stopEvent, StopAtTime: stopTime}, stdout, stderr)
+	}
+	ro := runOptions{observe: scenarios.RunConfig{ArtifactDir: dir, TraceFilter: filter, Series: true}}
+	if trace != nil {
+		ro.observe.Trace = trace
+	}
+	if !quiet {
+		ro.observe.Progress = newProgress(stderr, 2*time.Second).update
+	}
+	return runScenarioCmd(s, dir, ro, stdout, stderr)
+}
+
+// pathErr drops the operation and path from an *os.PathError, which the
+// caller's message already names.
+func pathErr(err error) error {
+	if pe, ok := err.(*os.PathError); ok {
+		return fmt.Errorf("%s: %w", pe.Path, pe.Err)
+	}
+	return err
+}
+
+// progress prints a line on stderr at most every `every` of wall time:
+// nothing for a short run, a heartbeat for a long one.
+type progress struct {
+	w     io.Writer
+	start time.Time
+	last  time.Time
+	every time.Duration
+}
+
+func newProgress(w io.Writer, every time.Duration) *progress {
+	now := time.Now()
+	return &progress{w: w, start: now, last: now, every: every}
+}
+
+func (p *progress) update(pr scenarios.Progress) {
+	now := time.Now()
+	if now.Sub(p.last) < p.every {
+		return
+	}
+	p.last = now
+	pct := 0
+	if pr.Total > 0 {
+		pct = int(100 * pr.Elapsed / pr.Total)
+	}
+	fmt.Fprintf(p.w, "progress: %s of %s simulated (%d%%), %d events, %s wall\n",
+		pr.Elapsed/sim.Second*sim.Second, pr.Total, pct, pr.Events, now.Sub(p.start).Round(time.Second))
+}
+
+// runScenarioCmd runs one scenario and seed, prints what it drew, a summary
+// and every checker's verdict, and writes the report folder.
+func runScenarioCmd(s spec, dir string, ro runOptions, stdout, stderr io.Writer) int {
+	sc, _ := scenarios.Lookup(s.Scenario)
+	fmt.Fprintf(stdout, "scenario: %s (%s)\n", s.Scenario, sc.Description)
+	o, _ := optionsFromMap(s.Options)
+	resolved, _ := scenarios.Resolve(s.Scenario, o)
+	for _, l := range resolved.Lines() {
+		fmt.Fprintf(stdout, "options: %s\n", l)
+	}
+	r := runOne(s, ro)
+	if r.sc == nil { // a panic outside the world
+		fmt.Fprintf(stdout, "result: TESTBED FAILURE: %s\nreplay: %s\n", r.Error, r.replayLine())
+		return exitTestbed
+	}
+	res := *r.sc
+	for _, f := range res.Faults {
+		fmt.Fprintf(stdout, "fault: %s\n", f)
+	}
+	rep := reportOf(res, dir)
+	sum := reports.Summarize(rep, nil)
+	lat := sum.Latency
+	wall := time.Duration(r.WallNS)
+	fmt.Fprintf(stdout, "events: %d   simulated: %s   wall: %s   (%.0f simulated s per wall s)\n",
+		res.Events, res.Virtual, wall.Round(time.Millisecond), res.Virtual.Seconds()/wall.Seconds())
+	fmt.Fprintf(stdout, "messages: %d sent, %d acknowledged, %d failed; %d deliveries\n", res.Sent, res.Acked, res.SendFailed, len(res.Deliveries))
+	if lat.Count > 0 {
+		fmt.Fprintf(stdout, "delivery latency: p50 %s   p90 %s   p99 %s   max %s\n",
+			us(lat.P50Ns), us(lat.P90Ns), us(lat.P99Ns), us(lat.MaxNs))
+	}
+	fmt.Fprintf(stdout, "fingerprint: %s\n", r.Fingerprint)
+	for _, v := range res.Verdicts {
+		line := fmt.Sprintf("%s: %s", v.Checker, v.Result)
+		if v.Detail != "" {
+			line += ": " + v.Detail
+		}
+		if v.Artifact != "" {
+			line += " (see " + v.Artifact + ")"
+		}
+		fmt.Fprintln(stdout, line)
+	}
+	written, err := reports.WriteRun(dir, rep)
+	if err != nil {
+		fmt.Fprintf(stderr, "guildsim run: writing the report: %v\n", err)
+		return exitTestbed
+	}
+	fmt.Fprintf(stdout, "report: %s\n", written.HTML)
+	if r.failed() {
+		path := filepath.Join(dir, replayFile)
+		if err := writeJSON(path, r); err != nil {
+			fmt.Fprintf(stderr, "guildsim run: writing %s: %v\n", path, err)
+			return exitTestbed
+		}
+		if r.Result == resultTestbed {
+			fmt.Fprintf(stdout, "result: TESTBED FAILURE: %s\n", r.Error)
+		} else {
+			fmt.Fprintf(stdout, "result: CHECKER FAILED: %s\n", r.failure())
+		}
+		fmt.Fprintf(stdout, "replay: %s\n", r.replayLine())
+		fmt.Fprintf(stdout, "    or: go run ./cmd/guildsim replay %s\n", path)
+		return exitCode([]result{r})
+	}
+	fmt.Fprintln(stdout, "result: ok")
+	return exitOK
+}
+
+// us rounds nanoseconds to microseconds for printing.
+func us(ns int64) time.Duration { return time.Duration(ns).Round(time.Microsecond) }
+
+// reportOf turns a scenario result into the report's input.
+func reportOf(res scenarios.Result, dir string) *reports.Run {
+	r := &reports.Run{
+		Scenario: res.Scenario, Seed: res.Seed, Fingerprint: fmt.Sprintf("%016x", res.Fingerprint),
+		Options: optionsMap(res.Options), Events: int64(res.Events),
+		Simulated: time.Duration(res.Virtual), Wall: res.Elapsed,
+	}
+	for _, v := range res.Verdicts {
+		result := reports.ResultUnknown
+		switch v.Result.String() {
+		case "Ok":
+			result = reports.ResultOK
+		case "Illegal":
+			result = reports.ResultIllegal
+		}
+		artifact := v.Artifact
+		if rel, err := filepath.Rel(dir, artifact); artifact != "" && err == nil {
+			artifact = filepath.ToSlash(rel)
+		}
+		r.Verdicts = append(r.Verdicts, reports.Verdict{Checker: v.Checker, Result: result, Detail: v.Detail, Artifact: artifact})
+	}
+	for _, e := range res.FaultLog {
+		fw := reports.FaultWindow{Description: e.Description, Start: time.Duration(e.Start.Sub(sim.DefaultStart))}
+		if e.End != 0 {
+			fw.End = time.Duration(e.End.Sub(sim.DefaultStart))
+		}
+		r.Faults = append(r.Faults, fw)
+	}
+	for _, d := range res.Deliveries {
+		r.Latencies = append(r.Latencies, reports.LatencySample{At: time.Duration(d.At), Latency: time.Duration(d.Latency)})
+	}
+	if len(res.Connected) > 0 {
+		s := reports.Series{Name: "connected (as clients see it)"}
+		for _, p := range res.Connected {
+			s.Points = append(s.Points, reports.Point{At: time.Duration(p.At), Value: float64(p.Value)})
+		}
+		r.ConnectedClients = []reports.Series{s}
+	}
+	for _, m := range res.Mailboxes {
+		s := reports.Series{Name: m.Name}
+		for _, p := range m.Points {
+			s.Points = append(s.Points, reports.Point{At: time.Duration(p.At), Value: float64(p.Value)})
+		}
+		r.MailboxDepths = append(r.MailboxDepths, s)
+	}
+	r.Counters = []reports.Counter{
+		{Name: "messages sent", Value: int64(res.Sent)},
+		{Name: "messages acknowledged", Value: int64(res.Acked)},
+		{Name: "sends failed (rejected or timed out)", Value: int64(res.SendFailed)},
+		{Name: "deliveries (first receipt per client)", Value: int64(len(res.Deliveries))},
+		{Name: "fault events", Value: int64(len(res.FaultLog))},
+	}
+	return r
+}
+
+// runDemoCmd runs sim's demo world: it prints the seed, the options,
+// events, simulated and wall time and the fingerprint, and writes
+// summary.json.
+func runDemoCmd(s spec, dir string, trace *os.File, filter sim.TraceFilter, cfg sim.Config, stdout, stderr io.Writer) int {
+	fmt.Fprintf(stdout, "world: demo, %d clients, %s simulated, faults=%v, buggify=%v\n", s.Demo.Clients, s.Demo.Duration, s.Demo.Faults, s.Demo.Buggify)
+	r := runOne(s, runOptions{sim: cfg, setup: func(w *sim.World) {
 		if trace != nil {
 			w.SetTrace(trace, filter)
 		}
-	})
-	res := r.res
+	}})
+	res := r.demo
 	wall := time.Duration(r.WallNS)
 	for _, fault := range res.Faults {
 		fmt.Fprintf(stdout, "fault: %s\n", fault)
@@ -88,20 +292,21 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		st.DistMessages, st.StreamSegments, st.Datagrams, st.DatagramsLost)
 	fmt.Fprintf(stdout, "fingerprint: %s\n", r.Fingerprint)
 
-	dir := filepath.Join(outDir, fmt.Sprintf("demo-%d", seed))
-	if err := writeSummary(dir, r); err != nil {
+	path := filepath.Join(dir, "summary.json")
+	if err := writeJSON(path, demoSummary{Schema: 1, result: r, Faults: res.Faults, Stats: res.Stats, ProcessesEnd: res.Processes}); err != nil {
 		fmt.Fprintf(stderr, "guildsim run: writing report: %v\n", err)
 		return exitTestbed
 	}
-	fmt.Fprintf(stdout, "report: %s\n", filepath.Join(dir, "summary.json"))
+	fmt.Fprintf(stdout, "report: %s\n", path)
 	switch r.Result {
-	case "ok":
+	case resultOK:
 		fmt.Fprintln(stdout, "result: ok")
-	case "stopped":
+	case resultStopped:
 		fmt.Fprintf(stdout, "result: stopped as asked (%s)\n", strings.TrimPrefix(r.Error, "sim: stopped as configured "))
 	default:
 		fmt.Fprintf(stdout, "result: TESTBED FAILURE: %s\n", r.Error)
-		fmt.Fprintf(stdout, "replay: %s\n", r.Replay)
+		fmt.Fprintf(stdout, "replay: %s\n", r.replayLine())
+		fmt.Fprintf(stdout, "    or: go run ./cmd/guildsim replay %s\n", path)
 	}
 	return exitCode([]result{r})
 }
@@ -128,40 +333,24 @@ func parseTraceFilter(s string) (sim.TraceFilter, error) {
 	return f, nil
 }
 
-// summary is summary.json: a stable, documented schema (see README).
-type summary struct {
-	Schema       int       `json:"schema"`
-	World        string    `json:"world"`
-	Seed         uint64    `json:"seed"`
-	Options      spec      `json:"options"`
-	Events       uint64    `json:"events"`
-	SimulatedNS  int64     `json:"simulated_ns"`
-	WallNS       int64     `json:"wall_ns"`
-	Fingerprint  string    `json:"fingerprint"`
-	Result       string    `json:"result"`
-	Error        string    `json:"error,omitempty"`
-	Replay       string    `json:"replay,omitempty"`
+// demoSummary is the demo world's summary.json (schema 1): the run's
+// result line (a replay file) plus the world's counters.
+type demoSummary struct {
+	Schema int `json:"schema"`
+	result
 	Faults       []string  `json:"faults"`
 	Stats        sim.Stats `json:"stats"`
 	ProcessesEnd int       `json:"processes_end"`
 }
 
-func writeSummary(dir string, r result) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	s := summary{
-		Schema: 1, World: r.Spec.World, Seed: r.Spec.Seed, Options: r.Spec,
-		Events: r.Events, SimulatedNS: r.SimulatedNS, WallNS: r.WallNS,
-		Fingerprint: r.Fingerprint, Result: r.Result, Error: r.Error, Replay: r.Replay,
-		Faults: r.res.Faults, Stats: r.res.Stats, ProcessesEnd: r.res.Processes,
-	}
+// writeJSON writes v as indented JSON.
+func writeJSON(path string, v any) error {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
-	if err := enc.Encode(s); err != nil {
+	if err := enc.Encode(v); err != nil {
 		return err
 	}
-	return os.WriteFile(filepath.Join(dir, "summary.json"), b.Bytes(), 0o644)
+	return os.WriteFile(path, b.Bytes(), 0o644)
 }

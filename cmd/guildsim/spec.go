@@ -3,19 +3,36 @@ package main
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/guildsim/guildsim/scenarios"
 	"github.com/guildsim/guildsim/sim"
 	"github.com/guildsim/guildsim/sim/demo"
 )
 
 // spec is everything that decides one run: with the same binary, the same
-// spec gives the same fingerprint. It is what summary.json, results lines
-// and replay files record.
+// spec gives the same fingerprint. It is what results lines, replay files
+// and summary.json record.
 type spec struct {
-	World    string `json:"world"`
+	Scenario string `json:"scenario"`
 	Seed     uint64 `json:"seed"`
+	// Options are the scenario's options by flag name: every option the
+	// run used, defaults filled in, so a replay does not depend on the
+	// defaults staying the same.
+	Options map[string]string `json:"options,omitempty"`
+	// Demo holds the demo world's options (Scenario "demo" only).
+	Demo *demoSpec `json:"demo,omitempty"`
+	// Given are the options set on the command line, for the replay line
+	// (not recorded); a spec read from a file has fromFile set and replays
+	// with every recorded option.
+	Given    scenarios.Options `json:"-"`
+	fromFile bool
+}
+
+// demoSpec is what decides a run of sim's demo world.
+type demoSpec struct {
 	Duration string `json:"duration"`
 	Clients  int    `json:"clients"`
 	Faults   bool   `json:"faults"`
@@ -25,61 +42,92 @@ type spec struct {
 	MaxEvents uint64 `json:"max_events,omitempty"`
 }
 
-// options turns the spec into the demo world's options, or says which field
-// is wrong.
-func (s spec) options() (demo.Options, error) {
-	if s.World != "demo" {
-		return demo.Options{}, fmt.Errorf("world %q: the only world so far is demo (see guildsim list)", s.World)
+// demoWorld is the name of sim's demo world among the scenarios.
+const demoWorld = "demo"
+
+// demoOptions turns the spec into the demo world's options, or says which
+// field is wrong.
+func (s spec) demoOptions() (demo.Options, error) {
+	if s.Demo == nil {
+		return demo.Options{}, errors.New("no demo options recorded")
 	}
-	d, err := sim.ParseDuration(s.Duration)
+	d, err := sim.ParseDuration(s.Demo.Duration)
 	if err != nil {
-		return demo.Options{}, fmt.Errorf("duration %q: want a duration such as 30s, 1m or 250ms", s.Duration)
+		return demo.Options{}, fmt.Errorf("duration %q: want a duration such as 30s, 1m or 250ms", s.Demo.Duration)
 	}
-	if s.Clients < 1 || s.Clients > demo.MaxClients {
-		return demo.Options{}, fmt.Errorf("clients %d: must be between 1 and %d", s.Clients, demo.MaxClients)
+	if s.Demo.Clients < 1 || s.Demo.Clients > demo.MaxClients {
+		return demo.Options{}, fmt.Errorf("clients %d: must be between 1 and %d", s.Demo.Clients, demo.MaxClients)
 	}
 	if d <= 0 || d > demo.MaxDuration {
 		return demo.Options{}, fmt.Errorf("duration %s: must be between 1ns and %s", d, demo.MaxDuration)
 	}
-	o := demo.Options{Seed: s.Seed, Clients: s.Clients, Duration: d, NoFaults: !s.Faults, NoBuggify: !s.Buggify}
+	o := demo.Options{Seed: s.Seed, Clients: s.Demo.Clients, Duration: d, NoFaults: !s.Demo.Faults, NoBuggify: !s.Demo.Buggify}
 	return o, o.Validate()
+}
+
+// check says whether the spec can run: a known scenario and options in
+// range (bad input, exit 2, rather than a failed run).
+func (s spec) check() error {
+	if s.Scenario == demoWorld {
+		_, err := s.demoOptions()
+		return err
+	}
+	o, err := optionsFromMap(s.Options)
+	if err != nil {
+		return err
+	}
+	_, err = scenarios.Resolve(s.Scenario, o)
+	return err
 }
 
 // replayCommand is the one line that reruns the spec exactly.
 func (s spec) replayCommand() string {
-	c := fmt.Sprintf("go run ./cmd/guildsim run --seed %d --duration %s --clients %d", s.Seed, s.Duration, s.Clients)
-	if !s.Faults {
-		c += " --no-faults"
+	if s.Scenario == demoWorld && s.Demo != nil {
+		c := fmt.Sprintf("go run ./cmd/guildsim run --scenario demo --seed %d --duration %s --clients %d", s.Seed, s.Demo.Duration, s.Demo.Clients)
+		if !s.Demo.Faults {
+			c += " --no-faults"
+		}
+		if !s.Demo.Buggify {
+			c += " --no-buggify"
+		}
+		if s.Demo.MaxEvents != 0 {
+			c += fmt.Sprintf(" --max-events %d", s.Demo.MaxEvents)
+		}
+		return c
 	}
-	if !s.Buggify {
-		c += " --no-buggify"
+	given := s.Given
+	if s.fromFile {
+		given, _ = optionsFromMap(s.Options)
 	}
-	if s.MaxEvents != 0 {
-		c += fmt.Sprintf(" --max-events %d", s.MaxEvents)
-	}
-	return c
+	return fmt.Sprintf("go run ./cmd/guildsim run --scenario %s --seed %d%s", s.Scenario, s.Seed, optionArgs(given))
 }
 
-// parseSeeds reads "1-1000", "7", "1,5,9" or "1-10,20-30" into a list.
+// parseSeeds reads "1-1000", "7", "1,5,9" or "1-10,20-30" into a list, in
+// the order given; a seed given twice is an error (its results would
+// collide when shards merge).
 func parseSeeds(s string) ([]uint64, error) {
-	if s == "" {
-		return nil, errors.New("empty: want a range such as 1-1000 or a list such as 1,5,9")
+	const want = "want a range such as 1-1000, a list such as 1,5,9, or both"
+	if strings.TrimSpace(s) == "" {
+		return nil, errors.New(`"": empty: ` + want)
 	}
 	var out []uint64
 	for _, part := range strings.Split(s, ",") {
 		lo, hi, isRange := strings.Cut(part, "-")
 		a, err := strconv.ParseUint(strings.TrimSpace(lo), 10, 64)
 		if err != nil {
-			return nil, fmt.Errorf("%q: want a range such as 1-1000 or a list such as 1,5,9", part)
+			return nil, fmt.Errorf("%q: %s", part, want)
 		}
 		b := a
 		if isRange {
-			if b, err = strconv.ParseUint(strings.TrimSpace(hi), 10, 64); err != nil || b < a {
+			if b, err = strconv.ParseUint(strings.TrimSpace(hi), 10, 64); err != nil {
+				return nil, fmt.Errorf("%q: want a range low-high of whole numbers, e.g. 1-1000", part)
+			}
+			if b < a {
 				return nil, fmt.Errorf("%q: want a range low-high with low <= high", part)
 			}
 		}
 		if b-a >= maxSeeds || uint64(len(out))+b-a >= maxSeeds {
-			return nil, fmt.Errorf("%q: at most %d seeds in one sweep", s, maxSeeds)
+			return nil, fmt.Errorf("%q: at most %d seeds in one sweep (use --shard to split a larger one over machines)", s, maxSeeds)
 		}
 		for v := a; ; v++ {
 			out = append(out, v)
@@ -88,10 +136,41 @@ func parseSeeds(s string) ([]uint64, error) {
 			}
 		}
 	}
+	sorted := append([]uint64(nil), out...)
+	slices.Sort(sorted)
+	for i := 1; i < len(sorted); i++ {
+		if sorted[i] == sorted[i-1] {
+			return nil, fmt.Errorf("%q: seed %d given twice", s, sorted[i])
+		}
+	}
 	return out, nil
 }
 
-const maxSeeds = 10_000_000
+// formatSeeds is parseSeeds' inverse: runs of consecutive seeds become
+// ranges ("1-3,7").
+func formatSeeds(seeds []uint64) string {
+	var b strings.Builder
+	for i := 0; i < len(seeds); {
+		j := i
+		for j+1 < len(seeds) && seeds[j] != ^uint64(0) && seeds[j+1] == seeds[j]+1 {
+			j++
+		}
+		if b.Len() > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(strconv.FormatUint(seeds[i], 10))
+		if j > i {
+			b.WriteByte('-')
+			b.WriteString(strconv.FormatUint(seeds[j], 10))
+		}
+		i = j + 1
+	}
+	return b.String()
+}
+
+// maxSeeds bounds one sweep (its results are held in memory: about 1 KB a
+// seed).
+const maxSeeds = 1_000_000
 
 // parseShard reads "i/n" (0 <= i < n): the shard takes the seeds at
 // positions k with k % n == i, so shards 0..n-1 cover every seed once (the
@@ -104,11 +183,14 @@ func parseShard(s string) (i, n int, err error) {
 	a, b, ok := strings.Cut(s, "/")
 	i, err1 := strconv.Atoi(a)
 	n, err2 := strconv.Atoi(b)
-	if !ok || err1 != nil || err2 != nil || n < 1 || i < 0 || i >= n {
-		return 0, 0, fmt.Errorf("%q: want i/n with 0 <= i < n, e.g. 0/4", s)
+	if !ok || err1 != nil || err2 != nil || n < 1 || i < 0 || i >= n || n > maxShards {
+		return 0, 0, fmt.Errorf("%q: want i/n with 0 <= i < n <= %d, e.g. 0/4", s, maxShards)
 	}
 	return i, n, nil
 }
+
+// maxShards bounds n in --shard i/n.
+const maxShards = 1_000_000
 
 func shardOf(seeds []uint64, i, n int) []uint64 {
 	var out []uint64

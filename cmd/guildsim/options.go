@@ -1,0 +1,169 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/guildsim/guildsim/scenarios"
+	"github.com/guildsim/guildsim/sim"
+	"github.com/guildsim/guildsim/system/guild"
+)
+
+// optionDef is one scenario option as a flag: its name is the one
+// scenarios.Options.Validate uses in its errors (without the dashes), and
+// the one results lines, replay files and summary.json use as a key.
+type optionDef struct {
+	name  string
+	usage string
+	kind  byte // 'i' int, 'd' duration, 'f' fanout
+	int   func(*scenarios.Options) *int
+	dur   func(*scenarios.Options) *sim.Duration
+}
+
+// optionDefs are every field of scenarios.Options, in the order of
+// Options.Lines.
+var optionDefs = []optionDef{
+	{name: "regions", usage: "regions the nodes are spread over (1-8)", kind: 'i', int: func(o *scenarios.Options) *int { return &o.Regions }},
+	{name: "store-nodes", usage: "storage nodes (3-64)", kind: 'i', int: func(o *scenarios.Options) *int { return &o.StoreNodes }},
+	{name: "guild-nodes", usage: "guild nodes (1-64)", kind: 'i', int: func(o *scenarios.Options) *int { return &o.GuildNodes }},
+	{name: "gateway-nodes", usage: "gateway nodes (1-64)", kind: 'i', int: func(o *scenarios.Options) *int { return &o.GatewayNodes }},
+	{name: "guilds", usage: "guilds (1-1000)", kind: 'i', int: func(o *scenarios.Options) *int { return &o.Guilds }},
+	{name: "channels", usage: "channels per guild (2-50)", kind: 'i', int: func(o *scenarios.Options) *int { return &o.Channels }},
+	{name: "members", usage: "members per guild (2-100000)", kind: 'i', int: func(o *scenarios.Options) *int { return &o.Members }},
+	{name: "online-percent", usage: "share of users with a connected client (1-100)", kind: 'i', int: func(o *scenarios.Options) *int { return &o.OnlinePercent }},
+	{name: "post-every", usage: "mean time between posts in each guild (1ms-1h)", kind: 'd', dur: func(o *scenarios.Options) *sim.Duration { return &o.PostEvery }},
+	{name: "read-every", usage: "mean time between history reads in each guild (1ms-1h)", kind: 'd', dur: func(o *scenarios.Options) *sim.Duration { return &o.ReadEvery }},
+	{name: "max-per-channel", usage: "posts per channel at most (1-95)", kind: 'i', int: func(o *scenarios.Options) *int { return &o.MaxPerChannel }},
+	{name: "fanout", usage: "fanout strategy: direct, per-node or relays", kind: 'f'},
+	{name: "warmup", usage: "time clients connect before faults and posts (1s-10m)", kind: 'd', dur: func(o *scenarios.Options) *sim.Duration { return &o.Warmup }},
+	{name: "safety", usage: "the phase under faults (1s-1h)", kind: 'd', dur: func(o *scenarios.Options) *sim.Duration { return &o.Safety }},
+	{name: "liveness", usage: "the phase after the heal (>= --liveness-bound, <= 1h)", kind: 'd', dur: func(o *scenarios.Options) *sim.Duration { return &o.Liveness }},
+	{name: "liveness-bound", usage: "how long after the heal everything must have converged (1s-1h)", kind: 'd', dur: func(o *scenarios.Options) *sim.Duration { return &o.LivenessBound }},
+}
+
+func lookupOption(name string) (optionDef, bool) {
+	for _, d := range optionDefs {
+		if d.name == name {
+			return d, true
+		}
+	}
+	return optionDef{}, false
+}
+
+var fanouts = []guild.Fanout{guild.FanoutDirect, guild.FanoutPerNode, guild.FanoutRelays}
+
+// set parses s into d's field of o. The syntax is checked here; ranges are
+// scenarios.Options.Validate's job, so that the limits live in one place.
+func (d optionDef) set(o *scenarios.Options, s string) error {
+	switch d.kind {
+	case 'i':
+		v, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil {
+			return fmt.Errorf("want a whole number")
+		}
+		*d.int(o) = v
+	case 'd':
+		v, err := sim.ParseDuration(strings.TrimSpace(s))
+		if err != nil {
+			return fmt.Errorf("want a duration such as 500ms, 30s or 2m")
+		}
+		*d.dur(o) = v
+	case 'f':
+		for _, f := range fanouts {
+			if f.String() == s {
+				o.Fanout = f
+				return nil
+			}
+		}
+		return fmt.Errorf("want direct, per-node or relays")
+	}
+	return nil
+}
+
+// get formats d's field of o ("" when zero: the scenario's default).
+func (d optionDef) get(o *scenarios.Options) string {
+	switch d.kind {
+	case 'i':
+		if v := *d.int(o); v != 0 {
+			return strconv.Itoa(v)
+		}
+	case 'd':
+		if v := *d.dur(o); v != 0 {
+			return v.String()
+		}
+	case 'f':
+		if o.Fanout != 0 {
+			return o.Fanout.String()
+		}
+	}
+	return ""
+}
+
+// optionValue is one option as a flag.Value.
+type optionValue struct {
+	def optionDef
+	o   *scenarios.Options
+}
+
+func (v optionValue) String() string {
+	if v.o == nil {
+		return ""
+	}
+	return v.def.get(v.o)
+}
+
+func (v optionValue) Set(s string) error { return v.def.set(v.o, s) }
+
+// registerOptions adds a flag per scenario option, writing into o.
+func registerOptions(fs *flag.FlagSet, o *scenarios.Options) {
+	for _, d := range optionDefs {
+		arg := map[byte]string{'i': "`N`", 'd': "`DURATION`", 'f': "`STRATEGY`"}[d.kind]
+		fs.Var(optionValue{d, o}, d.name, d.usage+" ("+arg+"; absent or 0: the scenario's default)")
+	}
+}
+
+// optionsMap renders o's non-zero fields by name.
+func optionsMap(o scenarios.Options) map[string]string {
+	m := map[string]string{}
+	for _, d := range optionDefs {
+		if v := d.get(&o); v != "" {
+			m[d.name] = v
+		}
+	}
+	return m
+}
+
+// optionsFromMap reads options written by optionsMap (results lines,
+// replay files, summary.json), naming the key that is wrong.
+func optionsFromMap(m map[string]string) (scenarios.Options, error) {
+	var o scenarios.Options
+	for _, d := range optionDefs {
+		v, ok := m[d.name]
+		if !ok {
+			continue
+		}
+		if err := d.set(&o, v); err != nil {
+			return o, fmt.Errorf("option %s=%q: %v", d.name, v, err)
+		}
+	}
+	for k := range m {
+		if _, ok := lookupOption(k); !ok {
+			return o, fmt.Errorf("option %q: unknown", k)
+		}
+	}
+	return o, nil
+}
+
+// optionArgs renders o's non-zero fields as command-line flags, in the
+// order of optionDefs (for replay lines).
+func optionArgs(o scenarios.Options) string {
+	var b strings.Builder
+	for _, d := range optionDefs {
+		if v := d.get(&o); v != "" {
+			fmt.Fprintf(&b, " --%s %s", d.name, v)
+		}
+	}
+	return b.String()
+}
