@@ -43,6 +43,7 @@ commands:
   sweep     run many seeds in parallel (--shard i/n for CI matrices); results.jsonl, junit.xml
   replay    rerun a recorded run and check its fingerprint
   merge     combine the results of sweep shards
+  compare   compare fanout strategies over guild sizes; compare.html, figures.csv, plots
   list      the worlds and scenarios, with their options
   version   the module version and commit
   help      show this help
@@ -65,6 +66,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cmdReplay(args[1:], stdout, stderr)
 	case "merge":
 		return cmdMerge(args[1:], stdout, stderr)
+	case "compare":
+		return cmdCompare(args[1:], stdout, stderr)
 	case "list":
 		return cmdList(stdout)
 	case "version":
