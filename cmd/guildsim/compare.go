@@ -201,7 +201,11 @@ func comparisonOf(runs []scenarios.CompareRun, seed uint64, o scenarios.CompareO
 		"Network messages are process messages between nodes from just before the first post to the end of the run "+
 			"(posts, store writes and replication, acknowledgements, fanout); the WebSocket segment from gateway to client, "+
 			"one per delivery under every strategy, is not counted. Guild busy share is the CPU the guild process declared "+
-			"divided by the time from the first post to the last MESSAGE_CREATE.")
+			"divided by the time from the first post to the last MESSAGE_CREATE: it leaves out the CPU of relays, "+
+			"partitioners and workers, which is where relays and per-node move the work. All figures use log scales; "+
+			"lines that coincide are equal figures: direct and relays both send one network message per session "+
+			"(a relay lives on a guild node, not on the session's gateway node), a single relay (up to 15,000 sessions) "+
+			"is as slow as direct's guild, and relays with or without passive sessions cost the guild the same.")
 	for _, s := range o.Strategies {
 		st, _ := scenarios.LookupCompareStrategy(s)
 		c.Notes = append(c.Notes, fmt.Sprintf("%s: %s.", st.Name, st.Description))
