@@ -23,6 +23,10 @@ import (
 type Comparison struct {
 	// Title heads compare.html; a default is used when empty.
 	Title string
+	// Notes are paragraphs printed above the figures: the workload, and
+	// how to read a figure whose rows are not alike (a strategy that
+	// delivers to fewer clients).
+	Notes []string
 	Rows  []CompareRow
 	CDFs  []StrategyLatencies
 }
@@ -40,6 +44,18 @@ type CompareRow struct {
 	// GuildBusyShare is the fraction of simulated time the guild process spent
 	// working, in [0, 1]: how close the strategy is to saturating it.
 	GuildBusyShare float64
+
+	// The counts behind the ratios, so that a reader can recompute them and
+	// compare strategies that deliver to different numbers of clients:
+	// messages posted, MESSAGE_CREATE deliveries, unread notifications
+	// (CHANNEL_UNREAD, for clients that did not get the message itself),
+	// network messages, the guild's busy time and the span it is divided by.
+	Messages            int
+	Deliveries          int
+	UnreadNotifications int
+	NetworkMessages     int64
+	GuildBusy           time.Duration
+	Span                time.Duration
 }
 
 // StrategyLatencies holds one strategy's delivery latencies at one size.
@@ -81,21 +97,25 @@ func WriteComparison(dir string, c *Comparison) (*ComparisonReport, error) {
 		figs = append(figs, f)
 		return err
 	}
+	// Every metric is drawn on a log y axis too: strategies differ by orders
+	// of magnitude (a p99 of milliseconds beside one of seconds, 0.0002
+	// network messages per delivery beside 1), and on a linear axis all but
+	// the worst would lie flat on zero.
 	metric := func(name, title, yLabel string, of func(CompareRow) float64) error {
 		return add(drawVsMembers(dir, name, title, yLabel, rows, strategies, of))
 	}
-	if err := metric(FigureP99VsMembers, "p99 delivery latency vs guild size", "p99 delivery latency (ms)",
+	if err := metric(FigureP99VsMembers, "p99 delivery latency vs guild size", "p99 delivery latency (ms, log scale)",
 		func(r CompareRow) float64 { return ms(r.P99) }); err != nil {
 		return nil, err
 	}
-	if err := add(drawCompareCDF(dir, c.CDFs)); err != nil {
+	if err := add(drawCompareCDF(dir, c.CDFs, strategies)); err != nil {
 		return nil, err
 	}
-	if err := metric(FigureMessagesPerDelivery, "Network messages per delivered message", "network messages / delivery",
+	if err := metric(FigureMessagesPerDelivery, "Network messages per delivered message", "network messages / delivery (log scale)",
 		func(r CompareRow) float64 { return r.NetworkMessagesPerDelivery }); err != nil {
 		return nil, err
 	}
-	if err := metric(FigureGuildBusyShare, "Guild process busy share", "busy share",
+	if err := metric(FigureGuildBusyShare, "Guild process busy share", "busy share (log scale)",
 		func(r CompareRow) float64 { return r.GuildBusyShare }); err != nil {
 		return nil, err
 	}
@@ -118,7 +138,7 @@ func WriteComparison(dir string, c *Comparison) (*ComparisonReport, error) {
 		title = "guildsim fanout comparison"
 	}
 	var html bytes.Buffer
-	page := comparePage{Title: title, Rows: rows, Figures: embedFigures(figs)}
+	page := comparePage{Title: title, Notes: c.Notes, Rows: rows, Figures: embedFigures(figs)}
 	if err := compareTemplate.Execute(&html, page); err != nil {
 		return nil, fmt.Errorf("reports: rendering %s: %w", CompareHTMLFile, err)
 	}
@@ -158,20 +178,23 @@ func strategiesOf(rows []CompareRow) []string {
 }
 
 // drawVsMembers plots one metric against guild size, one line per strategy,
-// on a log x axis: sizes span orders of magnitude (1k to 100k members).
+// on log x and y axes: sizes span orders of magnitude (1k to 100k members),
+// and so do the strategies' figures. A value of zero or less cannot be drawn
+// on a log axis; such points stay in the CSV and the table.
 func drawVsMembers(dir, name, title, yLabel string, rows []CompareRow, strategies []string, of func(CompareRow) float64) (Figure, error) {
 	p := newPlot(title, "guild members (log scale)", yLabel)
 	minMembers, maxMembers := math.Inf(1), math.Inf(-1)
+	minY, maxY := math.Inf(1), math.Inf(-1)
 	for i, s := range strategies {
 		var xys plotter.XYs
 		for _, r := range rows {
-			// A log axis cannot show a size of zero or less; such rows stay
-			// in the CSV and the table.
-			if r.Strategy != s || r.Members <= 0 || math.IsNaN(of(r)) || math.IsInf(of(r), 0) {
+			y := of(r)
+			if r.Strategy != s || r.Members <= 0 || y <= 0 || math.IsNaN(y) || math.IsInf(y, 0) {
 				continue
 			}
-			xys = append(xys, plotter.XY{X: float64(r.Members), Y: of(r)})
+			xys = append(xys, plotter.XY{X: float64(r.Members), Y: math.Log10(y)})
 			minMembers, maxMembers = math.Min(minMembers, float64(r.Members)), math.Max(maxMembers, float64(r.Members))
+			minY, maxY = math.Min(minY, y), math.Max(maxY, y)
 		}
 		if len(xys) == 0 {
 			continue
@@ -188,14 +211,58 @@ func drawVsMembers(dir, name, title, yLabel string, rows []CompareRow, strategie
 	// Pad the x range so that a single size still gives a positive range
 	// (LogTicks panics on bounds <= 0) and points sit off the frame.
 	p.X.Min, p.X.Max = minMembers/1.5, maxMembers*1.5
-	p.Y.Min = math.Min(0, p.Y.Min)
+	// The y axis is linear in log10 of the value, with ticks labelled as
+	// the values: plot.LogScale would do the same, but gonum places a
+	// vertical axis label at the linear middle of the range, which on a
+	// wide log range is near the top, and shrinks the plot to make room.
+	lo, hi := math.Log10(minY), math.Log10(maxY)
+	if hi-lo < 1 { // at least a decade, so that a labelled tick shows
+		mid := (lo + hi) / 2
+		lo, hi = mid-0.5, mid+0.5
+	}
+	lo, hi = lo-0.15, hi+0.15
+	// Room at the top for the legend, drawn inside the top corner.
+	used := min(0.4, logLegendLineShare*float64(len(strategies)+1))
+	p.Y.Min, p.Y.Max = lo, lo+(hi-lo)/(1-used)
+	p.Y.Tick.Marker = log10Ticks{top: hi}
 	// The metrics grow with guild size, so the top left is the emptiest corner.
 	p.Legend.Left = true
-	legendHeadroom(p, len(strategies))
 	return saveFigure(p, dir, name, false)
 }
 
-func drawCompareCDF(dir string, cdfs []StrategyLatencies) (Figure, error) {
+// log10Ticks marks an axis whose values are log10 of the data: a labelled
+// tick at each power of ten, showing the value it stands for, and unlabelled
+// ones at 2-9 times it, up to top (above it is the legend's room, where a
+// tick would suggest values that no row can have, such as a busy share of
+// 100).
+type log10Ticks struct{ top float64 }
+
+// Ticks implements plot.Ticker.
+func (t log10Ticks) Ticks(min, max float64) []plot.Tick {
+	max = math.Min(max, t.top)
+	var ticks []plot.Tick
+	for e := math.Floor(min); e <= math.Ceil(max); e++ {
+		if e >= min && e <= max {
+			ticks = append(ticks, plot.Tick{Value: e, Label: strconv.FormatFloat(math.Pow10(int(e)), 'f', -1, 64)})
+		}
+		for k := 2.0; k < 10; k++ {
+			if v := e + math.Log10(k); v >= min && v <= max {
+				ticks = append(ticks, plot.Tick{Value: v})
+			}
+		}
+	}
+	return ticks
+}
+
+// logLegendLineShare is the share of a log plot's height one legend line
+// takes (as legendHeadroom's for linear plots).
+const logLegendLineShare = 0.06
+
+// drawCompareCDF draws each strategy's latency CDF at the largest size, on a
+// log latency axis: one strategy's p99 may be a hundred times another's. A
+// strategy keeps the colour it has in the other figures (its place in
+// strategies).
+func drawCompareCDF(dir string, cdfs []StrategyLatencies, strategies []string) (Figure, error) {
 	title := "Delivery latency CDF at the largest guild size"
 	largest := 0
 	for _, c := range cdfs {
@@ -204,33 +271,55 @@ func drawCompareCDF(dir string, cdfs []StrategyLatencies) (Figure, error) {
 	if largest > 0 {
 		title = fmt.Sprintf("Delivery latency CDF at %d members", largest)
 	}
-	p := newPlot(title, "delivery latency (ms)", "fraction of deliveries")
+	p := newPlot(title, "delivery latency (ms, log scale)", "fraction of deliveries")
 	drawn := 0
+	minX, maxX := math.Inf(1), math.Inf(-1)
 	for i, c := range cdfs {
-		if len(c.Latencies) == 0 {
-			continue
-		}
 		sorted := slices.Clone(c.Latencies)
 		slices.Sort(sorted)
-		if err := addLine(p, i, c.Strategy, cdfXYs(sorted)); err != nil {
+		// A log axis cannot show a latency of zero or less.
+		k, _ := slices.BinarySearch(sorted, 1)
+		if k == len(sorted) {
+			continue
+		}
+		xys := cdfXYs(sorted[k:])
+		for j := range xys {
+			// Fractions of all the deliveries, not only the positive ones.
+			xys[j].Y = (float64(k) + xys[j].Y*float64(len(sorted)-k)) / float64(len(sorted))
+		}
+		colour := i
+		if j := slices.Index(strategies, c.Strategy); j >= 0 {
+			colour = j
+		}
+		if err := addLine(p, colour, c.Strategy, xys); err != nil {
 			return Figure{}, err
 		}
+		minX, maxX = math.Min(minX, xys[0].X), math.Max(maxX, xys[len(xys)-1].X)
 		drawn++
 	}
 	if drawn == 0 {
 		return saveEmpty(p, dir, FigureCompareCDF)
 	}
+	p.X.Scale = plot.LogScale{}
+	p.X.Tick.Marker = plot.LogTicks{Prec: -1}
+	// At least one decade, so that LogTicks has ticks to draw.
+	p.X.Min, p.X.Max = minX/1.5, math.Max(maxX*1.5, minX*10)
 	p.Y.Min, p.Y.Max = 0, 1
-	p.Legend.Left = false
-	p.Legend.Top = false
+	// Fast strategies climb at the left, slow ones at the right: the top
+	// left is empty once the fastest has not reached its median yet.
+	p.Legend.Left = true
+	p.Legend.Top = true
 	return saveFigure(p, dir, FigureCompareCDF, false)
 }
 
 // figuresCSVHeader is the first line of figures.csv. Latencies are given in
-// nanoseconds so that no precision is lost; spreadsheets can divide.
+// nanoseconds so that no precision is lost; spreadsheets can divide. The
+// counts behind the ratios come after them (added later, at the end, so
+// that readers by column position keep working).
 var figuresCSVHeader = []string{
 	"strategy", "members", "p50_ns", "p99_ns", "max_ns",
 	"network_messages_per_delivery", "guild_busy_share",
+	"messages", "deliveries", "unread_notifications", "network_messages", "guild_busy_ns", "span_ns",
 }
 
 // WriteFiguresCSV writes figures.csv: a header, then one line per row, in
@@ -249,6 +338,12 @@ func WriteFiguresCSV(w io.Writer, rows []CompareRow) error {
 			strconv.FormatInt(int64(r.Max), 10),
 			strconv.FormatFloat(r.NetworkMessagesPerDelivery, 'g', -1, 64),
 			strconv.FormatFloat(r.GuildBusyShare, 'g', -1, 64),
+			strconv.Itoa(r.Messages),
+			strconv.Itoa(r.Deliveries),
+			strconv.Itoa(r.UnreadNotifications),
+			strconv.FormatInt(r.NetworkMessages, 10),
+			strconv.FormatInt(int64(r.GuildBusy), 10),
+			strconv.FormatInt(int64(r.Span), 10),
 		}
 		if err := cw.Write(rec); err != nil {
 			return fmt.Errorf("reports: %w", err)
@@ -263,6 +358,7 @@ func WriteFiguresCSV(w io.Writer, rows []CompareRow) error {
 
 type comparePage struct {
 	Title   string
+	Notes   []string
 	Rows    []CompareRow
 	Figures []embeddedFigure
 }
@@ -276,11 +372,12 @@ var compareTemplate = template.Must(template.New("compare.html").Funcs(funcs).Pa
 </head>
 <body>
 <h1>{{.Title}}</h1>
-
+{{range .Notes}}<p>{{.}}</p>
+{{end}}
 <h2 id="figures">Figures</h2>
 {{if .Rows}}<table>
-<tr><th>strategy</th><th>members</th><th>p50</th><th>p99</th><th>max</th><th>network messages / delivery</th><th>guild busy share</th></tr>
-{{range .Rows}}<tr class="row"><td>{{.Strategy}}</td><td class="num">{{.Members}}</td><td class="num">{{dur .P50}}</td><td class="num">{{dur .P99}}</td><td class="num">{{dur .Max}}</td><td class="num">{{printf "%.2f" .NetworkMessagesPerDelivery}}</td><td class="num">{{printf "%.1f%%" (percent .GuildBusyShare)}}</td></tr>
+<tr><th>strategy</th><th>members</th><th>p50</th><th>p99</th><th>max</th><th>network messages / delivery</th><th>guild busy share</th><th>deliveries</th><th>unread notifications</th><th>network messages</th></tr>
+{{range .Rows}}<tr class="row"><td>{{.Strategy}}</td><td class="num">{{.Members}}</td><td class="num">{{dur .P50}}</td><td class="num">{{dur .P99}}</td><td class="num">{{dur .Max}}</td><td class="num">{{printf "%.3f" .NetworkMessagesPerDelivery}}</td><td class="num">{{printf "%.1f%%" (percent .GuildBusyShare)}}</td><td class="num">{{.Deliveries}}</td><td class="num">{{.UnreadNotifications}}</td><td class="num">{{.NetworkMessages}}</td></tr>
 {{end}}</table>{{else}}<p>No results.</p>{{end}}
 <p><a href="` + FiguresCSVFile + `">` + FiguresCSVFile + `</a></p>
 

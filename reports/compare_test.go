@@ -20,6 +20,7 @@ func syntheticComparison() *Comparison {
 				P50: p99 / 4, P99: p99, Max: 2 * p99,
 				NetworkMessagesPerDelivery: 1 + float64(si)/2,
 				GuildBusyShare:             float64(m) / 200000 / float64(si+1),
+				Messages:                   5, Deliveries: 5 * m, NetworkMessages: int64(5 * m),
 			})
 		}
 		cdf := StrategyLatencies{Strategy: s, Members: 100000}
@@ -33,6 +34,7 @@ func syntheticComparison() *Comparison {
 
 func TestWriteComparison(t *testing.T) {
 	c := syntheticComparison()
+	c.Notes = []string{"relays+passive delivers to fewer clients <b>"}
 	rep, err := WriteComparison(t.TempDir(), c)
 	if err != nil {
 		t.Fatal(err)
@@ -57,6 +59,9 @@ func TestWriteComparison(t *testing.T) {
 	}
 	if !strings.Contains(page, "relays&#43;passive") {
 		t.Error("compare.html lacks the escaped strategy name relays+passive")
+	}
+	if !strings.Contains(page, "<p>relays&#43;passive delivers to fewer clients &lt;b&gt;</p>") {
+		t.Error("compare.html lacks the note, escaped")
 	}
 
 	f, err := os.Open(rep.CSV)
@@ -89,6 +94,9 @@ func TestWriteComparison(t *testing.T) {
 	}
 	if recs[0][3] != "1000000" { // direct at 1000 members: p99 = 1000µs
 		t.Errorf("p99_ns of direct/1000: got %s", recs[0][3])
+	}
+	if recs[0][8] != "5000" || recs[0][10] != "5000" { // deliveries, network_messages
+		t.Errorf("counts of direct/1000: got %v", recs[0])
 	}
 }
 

@@ -45,6 +45,7 @@ commands:
   sweep     run a scenario for many seeds in parallel (--shard i/n for CI); results.jsonl, junit.xml
   replay    rerun a recorded run and check its fingerprint
   merge     combine the results of sweep shards
+  compare   compare fanout strategies over guild sizes; compare.html, figures.csv, plots
   list      the scenarios and the demo world, with their default options
   version   the module version and commit
   help      show this help
@@ -67,6 +68,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cmdReplay(args[1:], stdout, stderr)
 	case "merge":
 		return cmdMerge(args[1:], stdout, stderr)
+	case "compare":
+		return cmdCompare(args[1:], stdout, stderr)
 	case "list":
 		return cmdList(args[1:], stdout, stderr)
 	case "version":
@@ -75,7 +78,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stdout, usage)
 		return exitOK
 	default:
-		fmt.Fprintf(stderr, "guildsim: unknown command %q: want run, sweep, replay, merge, list, version or help\n", args[0])
+		fmt.Fprintf(stderr, "guildsim: unknown command %q: want run, sweep, replay, merge, compare, list, version or help\n", args[0])
 		return exitUsage
 	}
 }
