@@ -77,6 +77,16 @@ type Options struct {
 	StoreSync   string
 }
 
+// ParseFanout reads a fanout strategy as --fanout spells it.
+func ParseFanout(s string) (guild.Fanout, error) {
+	for _, f := range []guild.Fanout{guild.FanoutDirect, guild.FanoutPerNode, guild.FanoutRelays} {
+		if f.String() == s {
+			return f, nil
+		}
+	}
+	return 0, fmt.Errorf("want direct, per-node or relays")
+}
+
 // consistencies and syncPolicies are the accepted values of --consistency
 // and --store-sync.
 var (

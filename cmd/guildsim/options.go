@@ -8,7 +8,6 @@ import (
 
 	"github.com/guildsim/guildsim/scenarios"
 	"github.com/guildsim/guildsim/sim"
-	"github.com/guildsim/guildsim/system/guild"
 )
 
 // optionDef is one scenario option as a flag: its name is the one
@@ -17,9 +16,10 @@ import (
 type optionDef struct {
 	name  string
 	usage string
-	kind  byte // 'i' int, 'd' duration, 'f' fanout
+	kind  byte // 'i' int, 'd' duration, 'f' fanout, 's' string
 	int   func(*scenarios.Options) *int
 	dur   func(*scenarios.Options) *sim.Duration
+	str   func(*scenarios.Options) *string
 }
 
 // optionDefs are every field of scenarios.Options, in the order of
@@ -41,6 +41,8 @@ var optionDefs = []optionDef{
 	{name: "safety", usage: "the phase under faults (1s-1h)", kind: 'd', dur: func(o *scenarios.Options) *sim.Duration { return &o.Safety }},
 	{name: "liveness", usage: "the phase after the heal (>= --liveness-bound, <= 1h)", kind: 'd', dur: func(o *scenarios.Options) *sim.Duration { return &o.Liveness }},
 	{name: "liveness-bound", usage: "how long after the heal everything must have converged (1s-1h)", kind: 'd', dur: func(o *scenarios.Options) *sim.Duration { return &o.LivenessBound }},
+	{name: "consistency", usage: "level guilds store messages at: one, quorum or all (one is unsafe: the checkers catch it)", kind: 's', str: func(o *scenarios.Options) *string { return &o.Consistency }},
+	{name: "store-sync", usage: "storage nodes' commit log: batch or periodic (periodic loses acknowledged writes in a crash)", kind: 's', str: func(o *scenarios.Options) *string { return &o.StoreSync }},
 }
 
 func lookupOption(name string) (optionDef, bool) {
@@ -51,8 +53,6 @@ func lookupOption(name string) (optionDef, bool) {
 	}
 	return optionDef{}, false
 }
-
-var fanouts = []guild.Fanout{guild.FanoutDirect, guild.FanoutPerNode, guild.FanoutRelays}
 
 // set parses s into d's field of o. The syntax is checked here; ranges are
 // scenarios.Options.Validate's job, so that the limits live in one place.
@@ -71,13 +71,13 @@ func (d optionDef) set(o *scenarios.Options, s string) error {
 		}
 		*d.dur(o) = v
 	case 'f':
-		for _, f := range fanouts {
-			if f.String() == s {
-				o.Fanout = f
-				return nil
-			}
+		f, err := scenarios.ParseFanout(s)
+		if err != nil {
+			return err
 		}
-		return fmt.Errorf("want direct, per-node or relays")
+		o.Fanout = f
+	case 's':
+		*d.str(o) = strings.TrimSpace(s)
 	}
 	return nil
 }
@@ -97,6 +97,8 @@ func (d optionDef) get(o *scenarios.Options) string {
 		if o.Fanout != 0 {
 			return o.Fanout.String()
 		}
+	case 's':
+		return *d.str(o)
 	}
 	return ""
 }
@@ -119,7 +121,7 @@ func (v optionValue) Set(s string) error { return v.def.set(v.o, s) }
 // registerOptions adds a flag per scenario option, writing into o.
 func registerOptions(fs *flag.FlagSet, o *scenarios.Options) {
 	for _, d := range optionDefs {
-		arg := map[byte]string{'i': "`N`", 'd': "`DURATION`", 'f': "`STRATEGY`"}[d.kind]
+		arg := map[byte]string{'i': "`N`", 'd': "`DURATION`", 'f': "`STRATEGY`", 's': "`VALUE`"}[d.kind]
 		fs.Var(optionValue{d, o}, d.name, d.usage+" ("+arg+"; absent or 0: the scenario's default)")
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/anishathalye/porcupine"
+	"github.com/guildsim/guildsim/sim"
 )
 
 // LinearizableOptions tune the Porcupine checker.
@@ -59,6 +60,9 @@ func Linearizable(h *History, o LinearizableOptions) Verdict {
 	}
 	ops, why := operations(ix, o.UserOf)
 	if why != "" {
+		return illegal(name, "%s", why)
+	}
+	if why := lostFromSnapshot(ix); why != "" {
 		return illegal(name, "%s", why)
 	}
 	model := messageLogModel()
@@ -310,6 +314,77 @@ func boundSends(ops []porcupine.Operation, ix *index) {
 	}
 }
 
+// lostFromSnapshot finds the plainest violation in words before the
+// search: a message acknowledged (or already returned by a read) before a
+// later snapshot of its channel was called, missing from that snapshot.
+// Snapshot: a complete read whose page was not full, so the whole channel.
+// It reports the first by the snapshot's call time, then message ID; ""
+// if none (Porcupine still judges everything else).
+func lostFromSnapshot(ix *index) string {
+	type seenAt struct {
+		at  sim.Time
+		how string
+	}
+	first := map[uint64]seenAt{} // message -> earliest instant it was known to be stored
+	note := func(id uint64, at sim.Time, how string) {
+		if f, ok := first[id]; !ok || at < f.at {
+			first[id] = seenAt{at, how}
+		}
+	}
+	for _, s := range ix.sends {
+		if s.outcome == outcomeAcked {
+			note(s.id, s.answeredAt, fmt.Sprintf("acknowledged to client %d", s.client))
+		}
+	}
+	for _, r := range ix.reads {
+		if !r.failed && r.complete {
+			for _, id := range r.ids {
+				note(id, r.returnedAt, fmt.Sprintf("returned by client %d's read", r.client))
+			}
+		}
+	}
+	var reads []readOp
+	for _, r := range ix.reads {
+		if !r.failed && r.complete && r.called && r.channel != 0 && r.limit > 0 && len(r.ids) < r.limit {
+			reads = append(reads, r)
+		}
+	}
+	sort.SliceStable(reads, func(i, j int) bool { return reads[i].callAt < reads[j].callAt })
+	chanOf := map[uint64]uint64{}
+	for _, s := range ix.sends {
+		if s.outcome == outcomeAcked {
+			chanOf[s.id] = s.channel
+		}
+	}
+	for _, r := range ix.reads {
+		for _, id := range r.ids {
+			if _, ok := chanOf[id]; !ok {
+				chanOf[id] = r.channel
+			}
+		}
+	}
+	ids := make([]uint64, 0, len(first))
+	for id := range first {
+		ids = append(ids, id)
+	}
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	for _, r := range reads {
+		have := make(map[uint64]bool, len(r.ids))
+		for _, id := range r.ids {
+			have[id] = true
+		}
+		for _, id := range ids {
+			f := first[id]
+			if chanOf[id] != r.channel || have[id] || f.at >= r.callAt {
+				continue
+			}
+			return fmt.Sprintf("channel %d lost message %d: it was %s at %s, but client %d's read of the whole channel, called at %s (after that) and returned at %s, has %d messages without it.",
+				r.channel, id, f.how, fmtTime(int64(f.at)), r.client, fmtTime(int64(r.callAt)), fmtTime(int64(r.returnedAt)), len(r.ids))
+		}
+	}
+	return ""
+}
+
 // unansweredSends are one author's sends in one channel that got neither
 // an ack nor an echo: the first as an operation, and how many.
 type unansweredSends struct {
@@ -392,11 +467,13 @@ func explainIllegal(part []porcupine.Operation, info porcupine.LinearizationInfo
 	return fmt.Sprintf("channel %d is not linearizable (%d operations)", ch, len(part))
 }
 
+// fmtTime shows a true time as the time since the world started
+// (sim.DefaultStart), as the run's output and trace do.
 func fmtTime(t int64) string {
 	if t == math.MaxInt64 {
 		return "never"
 	}
-	return fmt.Sprintf("t=%dns", t)
+	return "+" + sim.Time(t).Sub(sim.DefaultStart).String()
 }
 
 func joinIDs(ids []uint64) string {

@@ -225,3 +225,13 @@ func TestBoundsKeepVerdicts(t *testing.T) {
 	}
 	t.Logf("%d legal, %d illegal histories", legal, illegal)
 }
+
+// TestLinearizableNamesTheLostMessage: an acknowledged message missing
+// from a later snapshot is explained in words, with both times.
+func TestLinearizableNamesTheLostMessage(t *testing.T) {
+	h := twoSends().read(5, 6, 3, ch, 50, 200).h
+	v := Linearizable(h, LinearizableOptions{Timeout: 5 * time.Second})
+	if v.Result != Illegal || !strings.Contains(v.Detail, "lost message 100") || !strings.Contains(v.Detail, "acknowledged to client 1") {
+		t.Fatalf("got %v, want Illegal naming lost message 100", v)
+	}
+}
