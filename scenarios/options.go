@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/guildsim/guildsim/sim"
 	"github.com/guildsim/guildsim/system/guild"
@@ -75,6 +76,12 @@ type Options struct {
 	// legitimate but unsafe settings: the checkers catch what they lose.
 	Consistency string
 	StoreSync   string
+
+	// Faults replaces the scenario's fault schedule with one written out
+	// (schedule.go has the format: "crash store-1 at +3s for 5s; ..."),
+	// "none" for no faults; empty: the scenario's own. It is how a
+	// failing property test's schedule is replayed.
+	Faults string
 }
 
 // ParseFanout reads a fanout strategy as --fanout spells it.
@@ -129,6 +136,11 @@ func (o Options) Validate() error {
 	}
 	if _, ok := syncPolicies[o.StoreSync]; !ok {
 		return fmt.Errorf("guildsim: --store-sync %q: must be batch or periodic", o.StoreSync)
+	}
+	if o.Faults != "" && o.Faults != "none" {
+		if err := validateSchedule(o); err != nil {
+			return err
+		}
 	}
 	for _, l := range limits {
 		if l.value >= l.lo && l.value <= l.hi {
@@ -197,11 +209,39 @@ var baseOptions = Options{
 // Lines renders the options, one "name=value" line each, for the run's
 // output (every option a run used, so a reader can replay it).
 func (o Options) Lines() []string {
-	return []string{
+	lines := []string{
 		fmt.Sprintf("regions=%d store-nodes=%d guild-nodes=%d gateway-nodes=%d", o.Regions, o.StoreNodes, o.GuildNodes, o.GatewayNodes),
 		fmt.Sprintf("guilds=%d channels=%d members=%d online-percent=%d", o.Guilds, o.Channels, o.Members, o.OnlinePercent),
 		fmt.Sprintf("post-every=%s read-every=%s max-per-channel=%d fanout=%s", o.PostEvery, o.ReadEvery, o.MaxPerChannel, o.Fanout),
 		fmt.Sprintf("warmup=%s safety=%s liveness=%s liveness-bound=%s", o.Warmup, o.Safety, o.Liveness, o.LivenessBound),
 		fmt.Sprintf("consistency=%s store-sync=%s", o.Consistency, o.StoreSync),
 	}
+	if o.Faults != "" {
+		lines = append(lines, fmt.Sprintf("faults=%q", o.Faults))
+	}
+	return lines
+}
+
+// Flags renders every option as the command line flags that set it
+// (--regions=1 --store-nodes=3 ... --faults='...'), for replay lines: with
+// them a run does not depend on the scenario's defaults staying the same.
+func (o Options) Flags() string {
+	var parts []string
+	for _, line := range o.Lines() {
+		for _, kv := range strings.Fields(line) {
+			if strings.HasPrefix(kv, "faults=") {
+				break
+			}
+			parts = append(parts, "--"+kv)
+		}
+	}
+	if o.Faults != "" {
+		parts = append(parts, "--faults="+shellQuote(o.Faults))
+	}
+	return strings.Join(parts, " ")
+}
+
+// shellQuote quotes s for a POSIX shell.
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

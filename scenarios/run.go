@@ -72,7 +72,7 @@ func (r Result) Ok() bool {
 
 // Replay is the command that reruns this scenario and seed.
 func (r Result) Replay() string {
-	return fmt.Sprintf("GUILDSIM_SCENARIO=%s GUILDSIM_SEED=%d go test ./scenarios -run TestReplay -count=1 -v", r.Scenario, r.Seed)
+	return fmt.Sprintf("go run ./cmd/guildsim run --scenario %s --seed %d %s", r.Scenario, r.Seed, r.Options.Flags())
 }
 
 // String prints the run as the simulator's output: the seed and every
@@ -180,11 +180,21 @@ func RunWith(name string, seed uint64, opts Options, cfg RunConfig) Result {
 	workload(sw, sim.NewRand(sim.DeriveSeed(seed, "scenarios/workload/"+name)))
 	end := o.Warmup + o.Safety + o.Liveness
 	finalAt := end + finalReadDelay
-	finalReads(sw, finalAt)
-	stopAt := finalAt + readSpacing
+	stopAt := finalReads(sw, finalAt) + readSpacing
 
 	var schedule faults.Schedule
-	if s.Faults != nil {
+	switch {
+	case o.Faults == "none":
+		res.Faults = append(res.Faults, "faults: none (--faults none)")
+	case o.Faults != "":
+		sched, err := ParseSchedule(w, o.Faults)
+		if err != nil {
+			res.Err = err
+			return res
+		}
+		schedule = sched
+		res.Faults = append(res.Faults, "faults: as given (--faults)")
+	case s.Faults != nil:
 		sched, lines, err := s.Faults(sw, sim.NewRand(sim.DeriveSeed(seed, "scenarios/faults/"+name)))
 		if err != nil {
 			res.Err = err
@@ -263,24 +273,40 @@ func RunWith(name string, seed uint64, opts Options, cfg RunConfig) Result {
 	return finish()
 }
 
-// finalReads plans, at elapsed time at, two reads of every channel by
+// finalReads plans, from elapsed time at, two reads of every channel by
 // different online members of its guild (two: one failed read does not
-// leave a channel unchecked).
-func finalReads(sw *World, at sim.Duration) {
+// leave a channel unchecked). A client has one read in flight at a time,
+// so when a guild has fewer online members than its channels need, later
+// rounds come readSpacing apart. It returns the start of the last round
+// that planned a read (its reads start within 2 ms of it).
+func finalReads(sw *World, at sim.Duration) sim.Duration {
+	last := at
+	// The most rounds a channel may wait: one client serving every
+	// channel of every guild twice.
+	rounds := 0
 	for _, gi := range sw.Guilds {
+		rounds += 2 * len(gi.Channels)
+	}
+	step := readSpacing + sim.Second // a round's reads start up to 2 ms late
+	for _, gi := range sw.Guilds {
+		if len(gi.Online) == 0 {
+			continue
+		}
 		for k, ch := range gi.Channels {
 			planned := 0
-			for i := range gi.Online {
-				if planned == 2 {
-					break
-				}
-				c := gi.Online[(k*2+i)%len(gi.Online)]
-				if sw.Read(at+sim.Duration(planned)*sim.Millisecond, c, ch) {
-					planned++
+			for round := 0; planned < 2 && round < rounds; round++ {
+				t := at + sim.Duration(round)*step
+				for i := 0; i < len(gi.Online) && planned < 2; i++ {
+					c := gi.Online[(k*2+i)%len(gi.Online)]
+					if sw.Read(t+sim.Duration(planned)*sim.Millisecond, c, ch) {
+						planned++
+						last = max(last, t)
+					}
 				}
 			}
 		}
 	}
+	return last
 }
 
 // deliveries pairs every client's first MESSAGE_CREATE of a message with

@@ -64,6 +64,10 @@ func (h *History) eventName(rec client.Record) string {
 // EventMessageCreate is the dispatch the message checkers follow.
 const EventMessageCreate = "MESSAGE_CREATE"
 
+// EventGuildCreate starts (or, after the guild lost the session, restarts)
+// a session's view of a guild.
+const EventGuildCreate = "GUILD_CREATE"
+
 type outcome uint8
 
 const (

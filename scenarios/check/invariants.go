@@ -113,6 +113,13 @@ func SessionOrder(h *History, t Truth) Verdict {
 			if rec.Kind == client.KindReady || rec.Kind == client.KindInvalidSession || last == nil {
 				last, seen = map[uint64]uint64{}, map[uint64]bool{}
 			}
+			if rec.Kind == client.KindDispatch && h.eventName(rec) == EventGuildCreate {
+				// A guild that lost the session to a broken link joins it
+				// again with a fresh GUILD_CREATE: the client resynchronises
+				// from history, so a gap across it is no violation. (All
+				// channels restart: the record does not say which guild.)
+				last = map[uint64]uint64{}
+			}
 			if rec.Kind != client.KindDispatch || h.eventName(rec) != EventMessageCreate || seen[rec.ID] {
 				continue
 			}

@@ -229,6 +229,15 @@ type ClientOpHooks interface {
 	ClientOp(ctx *sim.Ctx, s SessionInfo, p Payload)
 }
 
+// JoinRetryHooks is implemented by Hooks that can ask a guild again for a
+// session: RetryJoins runs inside the session's handler for the guilds that
+// READY listed as unavailable and whose GUILD_CREATE (an event whose data
+// is an EventIDer naming the guild) has not come, first 10 s after READY,
+// then with doubling waits up to a minute.
+type JoinRetryHooks interface {
+	RetryJoins(ctx *sim.Ctx, s SessionInfo, guilds []uint64)
+}
+
 // Registered names on gateway nodes.
 const (
 	ListenerName = "gateway/listener"         // the node's listener; send it Drain

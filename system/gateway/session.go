@@ -1,6 +1,10 @@
 package gateway
 
-import "github.com/guildsim/guildsim/sim"
+import (
+	"slices"
+
+	"github.com/guildsim/guildsim/sim"
+)
 
 // sessionState is where a session process is in its life (see doc.go).
 type sessionState uint8
@@ -46,12 +50,18 @@ type session struct {
 	seq        uint64 // last s given
 	resumeFrom uint64 // sAttaching: replay events after this s
 	buf        replayBuffer
+
+	// unavailable are the guilds READY listed whose GUILD_CREATE has not
+	// come yet, ascending; joinWait the current wait between retries.
+	unavailable []uint64
+	joinWait    sim.Duration
 }
 
 // Timer and control messages.
 type (
 	heartbeatCheck struct{}
 	expiryCheck    struct{}
+	joinRetry      struct{}
 	requestTimeout struct{ req uint32 }
 	sessionExited  struct{ slot int32 } // to the listener
 )
@@ -82,6 +92,8 @@ func (s *session) Receive(ctx *sim.Ctx, msg any) {
 	case heartbeatCheck:
 		s.hbArmed = false
 		s.checkHeartbeat(ctx)
+	case joinRetry:
+		s.retryJoins(ctx)
 	case expiryCheck:
 		s.expArmed = false
 		s.checkExpiry(ctx)
@@ -256,7 +268,44 @@ func (s *session) becomeReady(ctx *sim.Ctx) {
 	if s.o.Hooks != nil {
 		s.o.Hooks.Identified(ctx, s.info(ctx), &ready)
 	}
+	s.unavailable = s.unavailable[:0]
+	for _, g := range ready.Guilds {
+		if g.Unavailable {
+			s.unavailable = append(s.unavailable, g.ID)
+		}
+	}
+	slices.Sort(s.unavailable)
+	if _, ok := s.o.Hooks.(JoinRetryHooks); ok && len(s.unavailable) > 0 {
+		s.joinWait = firstJoinRetry
+		ctx.SetTimer(s.joinWait, joinRetry{})
+	}
 	s.dispatch(ctx, EventReady, ready, 0)
+}
+
+// Join retries: a guild listed unavailable in READY must send its
+// GUILD_CREATE; the message that told it about the session can be lost (a
+// link between the gateway and guild nodes that breaks), so the session
+// asks again (JoinRetryHooks) after firstJoinRetry, then doubling up to
+// maxJoinRetry, while any stays unavailable and the session lives.
+const (
+	firstJoinRetry = 10 * sim.Second // GUESS
+	maxJoinRetry   = 60 * sim.Second // GUESS
+)
+
+// retryJoins asks the hooks to join the guilds still unavailable.
+func (s *session) retryJoins(ctx *sim.Ctx) {
+	h, ok := s.o.Hooks.(JoinRetryHooks)
+	if !ok || len(s.unavailable) == 0 {
+		return
+	}
+	switch s.state {
+	case sReady, sAttaching, sDetached:
+	default:
+		return
+	}
+	h.RetryJoins(ctx, s.info(ctx), s.unavailable)
+	s.joinWait = min(2*s.joinWait, maxJoinRetry)
+	ctx.SetTimer(s.joinWait, joinRetry{})
 }
 
 func (s *session) info(ctx *sim.Ctx) SessionInfo {
@@ -293,6 +342,13 @@ func (s *session) onRequestTimeout(ctx *sim.Ctx, m requestTimeout) {
 func (s *session) deliver(ctx *sim.Ctx, d Deliver) {
 	switch s.state {
 	case sReady, sAttaching, sDetached:
+		if d.Event == EventGuildCreate && len(s.unavailable) > 0 {
+			if e, ok := d.Data.(EventIDer); ok {
+				if i, found := slices.BinarySearch(s.unavailable, e.EventID()); found {
+					s.unavailable = slices.Delete(s.unavailable, i, i+1)
+				}
+			}
+		}
 		s.dispatch(ctx, d.Event, d.Data, d.Size)
 	}
 	// Not identified yet (or a fresh process): there is no session to

@@ -36,7 +36,10 @@
 //     it to Hooks.ClientOp (gateway.ClientOpHooks), which sends SessionOpen;
 //     the session becomes active.
 //  4. The session ends (Hooks.Ended: SessionLeave) or dies (sim.Down): the
-//     guild drops it.
+//     guild drops it. A Down for a broken link (noconnection: the session
+//     may be alive) keeps it aside: every 5 s the guild joins it again
+//     (monitor, GUILD_CREATE) until it answers or 3 minutes pass (guild.go,
+//     rejoinEvery).
 //
 // # The life of a message
 //

@@ -29,6 +29,7 @@ type Guild struct {
 	store   *store.Client
 	gen     *store.Generator           // mints the guild's message IDs, in request order
 	pending map[store.RequestID]*write // lookups only
+	lost    []lostSession              // sessions to rejoin at the next rejoinTick
 	queues  [][]*write                 // per channel index, in request order
 
 	relays []relayInfo
@@ -47,7 +48,30 @@ type session struct {
 	marked uint64 // passive: channels (bit min(index, 63)) already flagged unread
 	relay  int32  // relays mode: index in relays
 	mon    sim.MonitorRef
+	// lostSince is when the guild first lost the session to a broken link
+	// (the node's monotonic clock; see rejoinEvery), 0 if it never did.
+	lostSince sim.Time
 }
+
+// A link between a guild node and a gateway node that breaks (a partition
+// longer than the network's link timeout) gives the guild a Down with
+// reason noconnection for every session behind it, and loses what was in
+// flight; but the sessions may be alive. Discord's sessions then see the
+// guild as unavailable and get a fresh GUILD_CREATE when it is back. Here
+// the guild keeps such sessions aside and every rejoinEvery tries to join
+// them again, as a new SessionJoin would: it monitors the session again
+// (a dead one answers noproc and is forgotten; one still cut off answers
+// noconnection and waits for the next try) and sends GUILD_CREATE, which
+// tells the client to resynchronise (the history it missed is in the
+// store). It gives up rejoinFor after the first loss, the gateway's resume
+// window: a session cut off that long has been replaced by its client.
+const (
+	rejoinEvery = 5 * sim.Second // GUESS
+	rejoinFor   = 3 * sim.Minute
+)
+
+// rejoinTick is the guild's timer message for rejoining lost sessions.
+type rejoinTick struct{}
 
 // write is a message awaiting the store.
 type write struct {
@@ -116,7 +140,11 @@ func (g *Guild) Receive(ctx *sim.Ctx, msg any) {
 		g.em.step(ctx)
 		return
 	case sim.Down:
+		g.lose(ctx, m)
 		g.leave(ctx, m.PID, false)
+		return
+	case rejoinTick:
+		g.rejoin(ctx)
 		return
 	}
 	g.m.work(ctx, g.o.RequestCost)
@@ -172,6 +200,46 @@ func (g *Guild) join(ctx *sim.Ctx, m SessionJoin) {
 	g.em.begin(deliverOf(gateway.EventGuildCreate, gc))
 	g.em.to(s.node, s.pid)
 	g.em.end(ctx)
+}
+
+// lose keeps aside a session whose link broke (see rejoinEvery).
+func (g *Guild) lose(ctx *sim.Ctx, m sim.Down) {
+	i, ok := g.sessIdx[m.PID]
+	if !ok || m.Reason != sim.ReasonNoConn {
+		return
+	}
+	s := g.sessions[i]
+	if s.lostSince == 0 {
+		s.lostSince = ctx.Monotonic()
+	}
+	if ctx.Monotonic().Sub(s.lostSince) >= rejoinFor {
+		return
+	}
+	if len(g.lost) == 0 {
+		ctx.SetTimer(rejoinEvery, rejoinTick{})
+	}
+	g.lost = append(g.lost, lostSession{join: SessionJoin{Session: s.pid, Node: s.node, User: s.user}, since: s.lostSince})
+}
+
+// lostSession is a session kept aside to rejoin.
+type lostSession struct {
+	join  SessionJoin
+	since sim.Time
+}
+
+// rejoin joins the lost sessions again, in the order they were lost.
+func (g *Guild) rejoin(ctx *sim.Ctx) {
+	lost := g.lost
+	g.lost = nil
+	for _, l := range lost {
+		if _, back := g.sessIdx[l.join.Session]; back {
+			continue // it joined again by itself
+		}
+		g.join(ctx, l.join)
+		if i, ok := g.sessIdx[l.join.Session]; ok {
+			g.sessions[i].lostSince = l.since
+		}
+	}
 }
 
 // leave drops a session: it ended (SessionLeave), or died or became

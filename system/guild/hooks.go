@@ -23,6 +23,15 @@ func (h *Hooks) Identified(ctx *sim.Ctx, s gateway.SessionInfo, ready *gateway.R
 	}
 }
 
+// RetryJoins tells the guilds again about a session that has not had their
+// GUILD_CREATE (the first SessionJoin was lost with a broken link). A
+// guild that has the session already ignores it.
+func (h *Hooks) RetryJoins(ctx *sim.Ctx, s gateway.SessionInfo, guilds []uint64) {
+	for _, id := range guilds {
+		ctx.SendNamed(h.c.placement.NodeOf(id), ProcessName(id), SessionJoin{Session: s.PID, Node: s.Node, User: s.UserID})
+	}
+}
+
 // Ended tells the user's guilds that the session is gone. A crash of the
 // gateway node gives no Ended: guilds also monitor session PIDs.
 func (h *Hooks) Ended(ctx *sim.Ctx, s gateway.SessionInfo) {
