@@ -252,6 +252,7 @@ func RunWith(name string, seed uint64, opts Options, cfg RunConfig) Result {
 		UserOf:        func(c uint32) uint64 { return sw.ClientsOf[c].User },
 		Access:        sw.Access,
 		HealedAt:      res.HealedAt,
+		GuildOf:       sw.GuildOf,
 		LivenessBound: o.LivenessBound,
 		EndAt:         w.Now(),
 	}

@@ -36,6 +36,7 @@ type World struct {
 	// receivesNot lists clients that must not be expected to get
 	// MESSAGE_CREATE (check.Truth.Receives).
 	receivesNot map[uint32]bool
+	guildOf     map[uint64]uint64 // channel -> guild, built by GuildOf
 
 	ccfg     *client.Config
 	driver   sim.PID
@@ -282,6 +283,19 @@ func (sw *World) ToGuild(d sim.Duration, g int, msg any) {
 	sw.At(d, "edge", func() {
 		sw.W.Send(sw.driver, forward{node: sw.Cluster.Placement().NodeOf(id), name: guild.ProcessName(id), msg: msg})
 	})
+}
+
+// GuildOf returns the guild of channel ch (0 if none).
+func (sw *World) GuildOf(ch uint64) uint64 {
+	if sw.guildOf == nil {
+		sw.guildOf = map[uint64]uint64{}
+		for _, gi := range sw.Guilds {
+			for _, c := range gi.Channels {
+				sw.guildOf[c] = gi.ID
+			}
+		}
+	}
+	return sw.guildOf[ch]
 }
 
 // CanSee says whether client c's user may see channel ch at the start.

@@ -165,8 +165,19 @@ func optionArgs(o scenarios.Options) string {
 	var b strings.Builder
 	for _, d := range optionDefs {
 		if v := d.get(&o); v != "" {
-			fmt.Fprintf(&b, " --%s %s", d.name, v)
+			fmt.Fprintf(&b, " --%s %s", d.name, shellWord(v))
 		}
 	}
 	return b.String()
+}
+
+// shellWord quotes v for a POSIX shell when it holds anything but plain
+// word characters (a --faults schedule does).
+func shellWord(v string) string {
+	if strings.IndexFunc(v, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_.+:/=,", r))
+	}) < 0 {
+		return v
+	}
+	return "'" + strings.ReplaceAll(v, "'", `'\''`) + "'"
 }

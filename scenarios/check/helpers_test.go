@@ -46,6 +46,12 @@ func (b *builder) author(id, user uint64) *builder {
 	return b
 }
 
+// guildCreate records a GUILD_CREATE of guild g at client c.
+func (b *builder) guildCreate(at sim.Time, c uint32, g uint64) *builder {
+	b.h.Records = append(b.h.Records, client.Record{At: at, Client: c, Kind: client.KindDispatch, ID: g, Name: 2})
+	return b
+}
+
 func (b *builder) ready(at sim.Time, c uint32) *builder { return b.rec(at, c, client.KindReady, 1, 7) }
 
 func (b *builder) dispatch(at sim.Time, c uint32, id uint64) *builder {

@@ -116,9 +116,13 @@ func SessionOrder(h *History, t Truth) Verdict {
 			if rec.Kind == client.KindDispatch && h.eventName(rec) == EventGuildCreate {
 				// A guild that lost the session to a broken link joins it
 				// again with a fresh GUILD_CREATE: the client resynchronises
-				// from history, so a gap across it is no violation. (All
-				// channels restart: the record does not say which guild.)
-				last = map[uint64]uint64{}
+				// from history, so a gap across it is no violation. Its
+				// channels restart (all of them without Truth.GuildOf).
+				for ch := range last {
+					if t.GuildOf == nil || t.GuildOf(ch) == rec.ID {
+						delete(last, ch)
+					}
+				}
 			}
 			if rec.Kind != client.KindDispatch || h.eventName(rec) != EventMessageCreate || seen[rec.ID] {
 				continue

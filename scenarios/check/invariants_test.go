@@ -118,6 +118,47 @@ func TestAuthorized(t *testing.T) {
 	}
 }
 
+// guildOfCh: channel ch is in guild 7.
+const guildOfCh = 7
+
+func truthWithGuilds() Truth {
+	tr := truth()
+	tr.GuildOf = func(c uint64) uint64 {
+		if c == ch {
+			return guildOfCh
+		}
+		return 0
+	}
+	return tr
+}
+
+// TestResyncByGuildCreate: a guild that joined a session again sends
+// GUILD_CREATE; messages of its channels missed before it are neither a
+// gap (SessionOrder) nor undelivered (Liveness), but only for that guild.
+func TestResyncByGuildCreate(t *testing.T) {
+	gap := func(g uint64) *History {
+		return threeMessages().ready(0, 2).dispatch(3, 2, 100).guildCreate(5, 2, g).dispatch(7, 2, 300).h
+	}
+	if v := SessionOrder(gap(guildOfCh), truthWithGuilds()); v.Result != Ok {
+		t.Errorf("gap across the guild's GUILD_CREATE: got %v, want Ok", v)
+	}
+	if v := SessionOrder(gap(99), truthWithGuilds()); v.Result != Illegal {
+		t.Errorf("gap across another guild's GUILD_CREATE: got %v, want Illegal", v)
+	}
+	missed := func(at sim.Time, g uint64) *History {
+		return newBuilder().ready(0, 1).ready(0, 2).send(70, 1, ch, 1).ack(71, 1, 1, 500).dispatch(75, 1, 500).guildCreate(at, 2, g).h
+	}
+	if v := Liveness(missed(90, guildOfCh), truthWithGuilds()); v.Result != Ok || !strings.Contains(v.Detail, "1 by a guild's resync") {
+		t.Errorf("missed, then the guild's GUILD_CREATE: got %v, want Ok with 1 resync", v)
+	}
+	if v := Liveness(missed(65, guildOfCh), truthWithGuilds()); v.Result != Illegal {
+		t.Errorf("GUILD_CREATE before the send: got %v, want Illegal", v)
+	}
+	if v := Liveness(missed(90, 99), truthWithGuilds()); v.Result != Illegal {
+		t.Errorf("another guild's GUILD_CREATE: got %v, want Illegal", v)
+	}
+}
+
 func TestLiveness(t *testing.T) {
 	// Client 2 loses its connection at 40 and identifies again at 60; client
 	// 1 posts message 500 at 70, acknowledged at 71.

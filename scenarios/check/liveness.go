@@ -20,7 +20,10 @@ import (
 //     channel throughout [send, a], for which Truth.Receives holds, and
 //     whose gateway session was alive when the message was sent and lived
 //     until a + LivenessBound (a session that ended legitimately loses
-//     events; rule 1 bounds how long that can last).
+//     events; rule 1 bounds how long that can last). A client that got
+//     the channel's guild's GUILD_CREATE after the send and by the
+//     deadline (Truth.GuildOf) has resynchronised from history: the guild
+//     had lost its session to a broken link and joined it again.
 //
 // Unknown if EndAt < HealedAt + LivenessBound: the run stopped too early.
 func Liveness(h *History, t Truth) Verdict {
@@ -58,7 +61,7 @@ func Liveness(h *History, t Truth) Verdict {
 			}
 		}
 	}
-	delivered, unjudged := 0, 0
+	delivered, resynced, unjudged := 0, 0, 0
 	for _, s := range ix.sends {
 		if s.outcome != outcomeAcked || s.sentAt < t.HealedAt {
 			continue
@@ -74,6 +77,10 @@ func Liveness(h *History, t Truth) Verdict {
 				continue
 			}
 			at, got := views[c].received[s.id]
+			if (!got || at > deadline) && t.GuildOf != nil && views[c].resyncedBetween(t.GuildOf(s.channel), s.sentAt, deadline) {
+				resynced++
+				continue
+			}
 			if !got || at > deadline {
 				return illegal(name, "message %d of channel %d, sent after the heal by client %d at %v and acknowledged at %v, did not reach client %d (user %d, allowed to see the channel, session alive throughout) by %v (%s).",
 					s.id, s.channel, s.client, s.sentAt, s.answeredAt, c, user, deadline, receivedString(at, got))
@@ -81,7 +88,19 @@ func Liveness(h *History, t Truth) Verdict {
 			delivered++
 		}
 	}
-	return ok(name, fmt.Sprintf("%d online clients reconnected within %v; %d deliveries after the heal on time; %d messages acknowledged too late to judge", len(online), t.LivenessBound, delivered, unjudged))
+	return ok(name, fmt.Sprintf("%d online clients reconnected within %v; %d deliveries after the heal on time, %d by a guild's resync (GUILD_CREATE again); %d messages acknowledged too late to judge", len(online), t.LivenessBound, delivered, resynced, unjudged))
+}
+
+// resyncedBetween says whether the client got guild's GUILD_CREATE in
+// (from, to]: the guild joined its session again after losing it, and the
+// client resynchronises the channels from history.
+func (v clientView) resyncedBetween(guild uint64, from, to sim.Time) bool {
+	for _, at := range v.guildCreates[guild] {
+		if at > from && at <= to {
+			return true
+		}
+	}
+	return false
 }
 
 // sessionSpans says whether one session lived from before from until after to.

@@ -82,8 +82,8 @@ type logOutput struct{ IDs []uint64 }
 // (reads whose page was not full) have been read (snaps: see
 // logInput.Snaps); never mutated once built.
 type idSet struct {
-	ids     []uint64
-	hash    uint64
+	ids   []uint64
+	hash  uint64
 	snaps int
 }
 

@@ -23,6 +23,8 @@ type clientView struct {
 	downs    []Interval // disconnected periods; Until is Forever if still down
 	stopped  sim.Time   // when the client exited for good, Forever if never
 	received map[uint64]sim.Time
+	// guildCreates are the times of each GUILD_CREATE, by guild ID.
+	guildCreates map[uint64][]sim.Time
 }
 
 func isDown(k client.Kind) bool {
@@ -39,7 +41,7 @@ func isDown(k client.Kind) bool {
 // any close, zombie, reconnect request or invalid session until its next
 // READY or RESUMED), and the first receipt of each MESSAGE_CREATE.
 func viewClient(h *History, recs []client.Record) clientView {
-	v := clientView{stopped: Forever, received: map[uint64]sim.Time{}}
+	v := clientView{stopped: Forever, received: map[uint64]sim.Time{}, guildCreates: map[uint64][]sim.Time{}}
 	if len(recs) == 0 {
 		return v
 	}
@@ -72,6 +74,8 @@ func viewClient(h *History, recs []client.Record) clientView {
 				v.downs = append(v.downs, Interval{From: rec.At, Until: Forever})
 				down = true
 			}
+		case rec.Kind == client.KindDispatch && h.eventName(rec) == EventGuildCreate:
+			v.guildCreates[rec.ID] = append(v.guildCreates[rec.ID], rec.At)
 		case rec.Kind == client.KindDispatch && h.eventName(rec) == EventMessageCreate:
 			if _, seen := v.received[rec.ID]; !seen {
 				v.received[rec.ID] = rec.At

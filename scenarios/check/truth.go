@@ -33,6 +33,14 @@ type Truth struct {
 	// EndAt is the true time the run stopped recording. Liveness is Unknown
 	// if EndAt < HealedAt + LivenessBound.
 	EndAt sim.Time
+	// GuildOf names the guild of a channel (scenario set-up). With it, a
+	// client that missed messages while its session was out of their
+	// guild (a broken link) and then got that guild's GUILD_CREATE again is
+	// resynchronised: Liveness counts the messages before that GUILD_CREATE
+	// as delivered by the resync, and SessionOrder restarts only that
+	// guild's channels. Nil: SessionOrder restarts every channel, Liveness
+	// counts no resync.
+	GuildOf func(channel uint64) uint64
 	// ArtifactDir is where a checker may write what shows its failure
 	// (Porcupine's visualisation); empty: nowhere. It never changes a
 	// verdict.

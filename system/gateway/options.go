@@ -232,8 +232,8 @@ type ClientOpHooks interface {
 // JoinRetryHooks is implemented by Hooks that can ask a guild again for a
 // session: RetryJoins runs inside the session's handler for the guilds that
 // READY listed as unavailable and whose GUILD_CREATE (an event whose data
-// is an EventIDer naming the guild) has not come, first 10 s after READY,
-// then with doubling waits up to a minute.
+// is an EventIDer naming the guild) has not come, first 5 s after READY,
+// then with doubling waits up to 20 s.
 type JoinRetryHooks interface {
 	RetryJoins(ctx *sim.Ctx, s SessionInfo, guilds []uint64)
 }

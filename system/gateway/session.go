@@ -288,8 +288,8 @@ func (s *session) becomeReady(ctx *sim.Ctx) {
 // asks again (JoinRetryHooks) after firstJoinRetry, then doubling up to
 // maxJoinRetry, while any stays unavailable and the session lives.
 const (
-	firstJoinRetry = 10 * sim.Second // GUESS
-	maxJoinRetry   = 60 * sim.Second // GUESS
+	firstJoinRetry = 5 * sim.Second  // GUESS
+	maxJoinRetry   = 20 * sim.Second // GUESS
 )
 
 // retryJoins asks the hooks to join the guilds still unavailable.
