@@ -58,7 +58,10 @@
 //   - NoAckedMessageLost: every acknowledged message is in the final reads
 //     (called after the heal and after its ack) that reach back to it.
 //   - SessionOrder: each session sees each channel's messages in ID order,
-//     duplicates removed by ID, with no gap, across resumes too.
+//     duplicates removed by ID, with no gap, across resumes too; and never
+//     gets an event s again (a resume replays strictly after the client's
+//     s). A GUILD_CREATE again (the guild lost the session to a broken link
+//     and joined it again) restarts that guild's channels.
 //   - Authorized: nobody receives a message from a channel its user could
 //     not see while the message was created.
 //   - Liveness: after the heal, no online client stays disconnected longer

@@ -124,6 +124,13 @@ func SessionOrder(h *History, t Truth) Verdict {
 					}
 				}
 			}
+			if rec.Kind == client.KindDuplicate {
+				// The client already had this s: a resume must replay
+				// strictly after the s the client sent, and a session
+				// never sends an s twice.
+				return illegal(name, "client %d (user %d) got event s=%d (%s) again at %v in the same session: a resume must replay only events after the client's s.",
+					c, user, rec.Seq, h.eventName(rec), rec.At)
+			}
 			if rec.Kind != client.KindDispatch || h.eventName(rec) != EventMessageCreate || seen[rec.ID] {
 				continue
 			}

@@ -72,6 +72,9 @@ func TestSessionOrder(t *testing.T) {
 			rec(4, 2, client.KindClosed, 1000, 0).rec(5, 2, client.KindResume, 1, 7).rec(6, 2, client.KindResumed, 2, 0).
 			dispatch(7, 2, 300).h, Illegal},
 		{"out of order", threeMessages().ready(0, 2).dispatch(3, 2, 200).dispatch(5, 2, 100).h, Illegal},
+		{"an event replayed twice across a resume", threeMessages().ready(0, 2).dispatch(3, 2, 100).
+			rec(4, 2, client.KindClosed, 1000, 0).rec(5, 2, client.KindResume, 1, 7).
+			rec(6, 2, client.KindDuplicate, 1, 100).rec(6, 2, client.KindResumed, 2, 0).dispatch(7, 2, 200).h, Illegal},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
