@@ -203,6 +203,17 @@ func TestFoundByProperties(t *testing.T) {
 		// (fixed: the guild joins them again).
 		{"sessions lost to a broken link", 1, Options{Safety: 90 * sim.Second,
 			Faults: "partition-halves [guild-0,guild-1] | [gateway-0,gateway-1] at +1s for 75s"}},
+		// Relays: messages from the guild to a relay on another guild node
+		// were lost with the link between the two, and the relay's sessions
+		// saw gaps and then nothing (fixed: guild and relay watch each
+		// other's node; the relay exits, its sessions join again through a
+		// relay started afresh).
+		{"relay cut off from its guild", 297896715754, Options{Regions: 3, StoreNodes: 4, GuildNodes: 2, GatewayNodes: 2, Guilds: 2, Channels: 3,
+			Members: 3, OnlinePercent: 63, PostEvery: 1173 * sim.Millisecond, ReadEvery: 301 * sim.Millisecond, MaxPerChannel: 26,
+			Fanout: guild.FanoutRelays, Safety: 90 * sim.Second,
+			Faults: "crash gateway-0 at +278ms for 44.945s; partition-bridge [gateway-1] | [guild-1,store-3,guild-0,store-0,store-1,gateway-0,store-2] bridge guild-1 at +16.104s for 7.428s; " +
+				"clock-drift gateway-1 +154ppm at +1m29.764s for 40.387s; partition-bridge [guild-1,store-3,gateway-0,store-0,store-1] | [store-2,guild-0,gateway-1] bridge store-2 at +428ms for 1m4.243s; " +
+				"disk-lose-syncs store-2 at +22ms for 521ms"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -30,6 +30,7 @@ type Guild struct {
 	gen     *store.Generator           // mints the guild's message IDs, in request order
 	pending map[store.RequestID]*write // lookups only
 	lost    []lostSession              // sessions to rejoin at the next rejoinTick
+	watched map[sim.NodeID]bool        // relay nodes under MonitorNode; lookups only
 	queues  [][]*write                 // per channel index, in request order
 
 	relays []relayInfo
@@ -87,6 +88,9 @@ type write struct {
 type relayInfo struct {
 	node     sim.NodeID
 	sessions int
+	// restart: the link to the relay's node broke; the relay (which
+	// exits when it learns the same) starts again with the next message.
+	restart bool
 }
 
 // Stats are a guild process's counters, for benchmarks and reports.
@@ -145,6 +149,14 @@ func (g *Guild) Receive(ctx *sim.Ctx, msg any) {
 		return
 	case rejoinTick:
 		g.rejoin(ctx)
+		return
+	case sim.NodeDown:
+		g.relayNodeDown(ctx, m.Node)
+		return
+	case relayLost:
+		d := sim.Down{PID: m.pid, Reason: sim.ReasonNoConn}
+		g.lose(ctx, d)
+		g.leave(ctx, m.pid, true)
 		return
 	}
 	g.m.work(ctx, g.o.RequestCost)
@@ -255,7 +267,9 @@ func (g *Guild) leave(ctx *sim.Ctx, pid sim.PID, demonitor bool) {
 	}
 	if s.relay >= 0 {
 		g.relays[s.relay].sessions--
-		g.toRelay(ctx, int(s.relay), relayRemove{pid: pid})
+		if !g.relays[s.relay].restart {
+			g.toRelay(ctx, int(s.relay), relayRemove{pid: pid})
+		}
 	}
 	last := int32(len(g.sessions) - 1)
 	if i != last {

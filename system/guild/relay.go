@@ -36,7 +36,10 @@ func (e relayEnvelope) WireSize() int {
 
 // Messages from a guild to its relay.
 type (
-	relayStart struct{ pol *policy }
+	relayStart struct {
+		pol  *policy
+		home sim.NodeID // the guild's node: the relay exits if its link breaks
+	}
 	relayAdd   struct {
 		pid    sim.PID
 		node   sim.NodeID
@@ -47,6 +50,10 @@ type (
 	}
 	relayRemove struct{ pid sim.PID }
 	relayActive struct{ pid sim.PID }
+	// relayLost goes the other way: the relay lost a session to a broken
+	// link (its own link to the session's gateway node, which may differ
+	// from the guild's), and the guild keeps it aside to join it again.
+	relayLost struct{ pid sim.PID }
 	relayMember struct {
 		user  uint64
 		roles []uint64
@@ -60,6 +67,7 @@ type (
 )
 
 func (relayStart) WireSize() int     { return 256 }
+func (relayLost) WireSize() int      { return 8 }
 func (m relayAdd) WireSize() int     { return 48 + 8*len(m.roles) }
 func (relayRemove) WireSize() int    { return 8 }
 func (relayActive) WireSize() int    { return 8 }
@@ -83,19 +91,62 @@ func (g *Guild) assignRelay(ctx *sim.Ctx) int32 {
 	}
 	if len(g.relays) < g.o.MaxRelays {
 		i := len(g.relays)
-		g.relays = append(g.relays, relayInfo{node: g.c.placement.relayNode(g.home, i), sessions: 1})
-		g.toRelay(ctx, i, relayStart{pol: g.pol})
+		g.relays = append(g.relays, relayInfo{node: g.c.placement.relayNode(g.home, i), sessions: 1, restart: true})
+		g.toRelay(ctx, i, nil)
 		return int32(i)
 	}
 	g.relays[best].sessions++
 	return int32(best)
 }
 
-// toRelay sends msg to relay i, declaring one send.
+// toRelay sends msg to relay i, declaring one send; a relay to (re)start
+// first gets relayStart, and the guild watches the link to its node.
 func (g *Guild) toRelay(ctx *sim.Ctx, i int, msg any) {
+	if r := &g.relays[i]; r.restart {
+		r.restart = false
+		if r.node != ctx.Node() && !g.watched[r.node] {
+			if g.watched == nil {
+				g.watched = map[sim.NodeID]bool{}
+			}
+			g.watched[r.node] = true
+			ctx.MonitorNode(r.node)
+		}
+		g.toRelay(ctx, i, relayStart{pol: g.pol, home: ctx.Node()})
+	}
+	if msg == nil {
+		return
+	}
 	g.m.work(ctx, g.o.SendCost)
 	g.em.sent++
 	ctx.SendNamed(g.relays[i].node, RelayHostName, relayEnvelope{guild: g.id, index: int32(i), msg: msg})
+}
+
+// relayNodeDown handles a broken link to a node with relays: what was in
+// flight to them is lost and they exit (they watch the guild's node too),
+// so their sessions are kept aside to join again (through a relay started
+// afresh) like sessions the guild itself lost.
+func (g *Guild) relayNodeDown(ctx *sim.Ctx, node sim.NodeID) {
+	delete(g.watched, node)
+	hit := false
+	for i := range g.relays {
+		if g.relays[i].node == node {
+			g.relays[i].restart = true
+			hit = true
+		}
+	}
+	if !hit {
+		return
+	}
+	var cut []sim.PID
+	for _, s := range g.sessions {
+		if s.relay >= 0 && g.relays[s.relay].node == node {
+			cut = append(cut, s.pid)
+		}
+	}
+	for _, pid := range cut {
+		g.lose(ctx, sim.Down{PID: pid, Reason: sim.ReasonNoConn})
+		g.leave(ctx, pid, true)
+	}
 }
 
 // relayHost starts relays on its node and forwards envelopes to them.
@@ -124,6 +175,7 @@ func (h *relayHost) Receive(ctx *sim.Ctx, msg any) {
 	k := relayKey{guild: e.guild, index: e.index}
 	if st, ok := e.msg.(relayStart); ok {
 		r := newRelay(h.c.opts, e.guild, st.pol)
+		r.owner, r.home = ctx.Sender(), st.home
 		h.relays[k] = ctx.Spawn("guild/relay", r)
 		return
 	}
@@ -136,6 +188,8 @@ func (h *relayHost) Receive(ctx *sim.Ctx, msg any) {
 type relay struct {
 	o       *Options
 	guild   uint64
+	owner   sim.PID    // the guild process
+	home    sim.NodeID // its node
 	pol     *policy
 	members map[uint64]*relayMemberEntry // only users with a session here; lookups only
 	sess    []session
@@ -155,6 +209,14 @@ func newRelay(o *Options, guild uint64, pol *policy) *relay {
 	return r
 }
 
+// Start watches the link to the guild's node: when it breaks, what the
+// guild sent is lost, and the guild starts the relay afresh.
+func (r *relay) Start(ctx *sim.Ctx) {
+	if r.home != ctx.Node() {
+		ctx.MonitorNode(r.home)
+	}
+}
+
 // Receive handles the guild's messages.
 func (r *relay) Receive(ctx *sim.Ctx, msg any) {
 	switch m := msg.(type) {
@@ -169,13 +231,30 @@ func (r *relay) Receive(ctx *sim.Ctx, msg any) {
 		}
 		e.roles = m.roles
 		e.sessions++
+		if _, dup := r.idx[m.pid]; dup {
+			r.remove(ctx, m.pid)
+		}
 		r.idx[m.pid] = int32(len(r.sess))
-		r.sess = append(r.sess, session{pid: m.pid, node: m.node, user: m.user, active: m.active, relay: -1})
+		// The relay watches its sessions itself: its link to their gateway
+		// node can break while the guild's holds.
+		r.sess = append(r.sess, session{pid: m.pid, node: m.node, user: m.user, active: m.active, relay: -1, mon: ctx.Monitor(m.pid)})
 		r.em.begin(deliverOf(gateway.EventGuildCreate, m.create))
 		r.em.to(m.node, m.pid)
 		r.em.end(ctx)
 	case relayRemove:
-		r.remove(m.pid)
+		r.remove(ctx, m.pid)
+	case sim.NodeDown:
+		if m.Node == r.home {
+			ctx.Exit(sim.ReasonNormal)
+		}
+	case sim.Down:
+		if _, ok := r.idx[m.PID]; !ok {
+			return
+		}
+		r.remove(ctx, m.PID)
+		if m.Reason == sim.ReasonNoConn {
+			ctx.Send(r.owner, relayLost{pid: m.PID})
+		}
 	case relayActive:
 		if i, ok := r.idx[m.pid]; ok {
 			r.sess[i].active, r.sess[i].marked = true, 0
@@ -191,11 +270,12 @@ func (r *relay) Receive(ctx *sim.Ctx, msg any) {
 	}
 }
 
-func (r *relay) remove(pid sim.PID) {
+func (r *relay) remove(ctx *sim.Ctx, pid sim.PID) {
 	i, ok := r.idx[pid]
 	if !ok {
 		return
 	}
+	ctx.Demonitor(r.sess[i].mon)
 	user := r.sess[i].user
 	if e := r.members[user]; e != nil {
 		e.sessions--
