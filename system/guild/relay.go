@@ -40,7 +40,7 @@ type (
 		pol  *policy
 		home sim.NodeID // the guild's node: the relay exits if its link breaks
 	}
-	relayAdd   struct {
+	relayAdd struct {
 		pid    sim.PID
 		node   sim.NodeID
 		user   uint64
@@ -53,7 +53,7 @@ type (
 	// relayLost goes the other way: the relay lost a session to a broken
 	// link (its own link to the session's gateway node, which may differ
 	// from the guild's), and the guild keeps it aside to join it again.
-	relayLost struct{ pid sim.PID }
+	relayLost   struct{ pid sim.PID }
 	relayMember struct {
 		user  uint64
 		roles []uint64
