@@ -186,8 +186,7 @@ func celebrityJoin() *Scenario {
 
 // swarm draws everything from the seed: which fault kinds are on, how often
 // and how hard (faults.Swarm), and whether buggify is on. Faults touch every
-// server node and the client nodes' links; only servers crash, and not the
-// guild nodes (see below).
+// server node and the client nodes' links; only servers crash.
 func swarm() *Scenario {
 	return &Scenario{
 		Name:        "swarm",
@@ -209,22 +208,8 @@ func swarm() *Scenario {
 				rates = append(rates, rt)
 			}
 			d.Nemesis.Rates = rates
-			// Guild nodes are left out of Crashable for the same reason: a
-			// restarted guild node boots its guilds with no sessions and
-			// nothing tells the sessions to rejoin (system/guild/doc.go,
-			// "Not built yet"), so every member stops getting messages and
-			// Liveness fails by design.
-			guild := map[sim.NodeID]bool{}
-			for _, n := range sw.Guild {
-				guild[n] = true
-			}
-			var crashable []sim.NodeID
-			for _, n := range sw.servers() {
-				if !guild[n] {
-					crashable = append(crashable, n)
-				}
-			}
-			lines = append(lines, "swarm: guild nodes never crash (a restarted guild node loses its sessions and nothing rejoins them, system/guild/doc.go)")
+			lines = append(lines, "swarm: every server node may crash (guild nodes too: sessions watch their guilds' nodes and join again)")
+			crashable := sw.servers()
 			u := faults.Universe{Nodes: append(sw.servers(), sw.Clients...), Crashable: crashable}
 			s, err := d.Nemesis.Generate(sw.W, u, sw.W.Seed(), sw.Opts.Safety)
 			if err != nil {

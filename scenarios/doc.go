@@ -43,30 +43,43 @@
 // GUILDSIM_SCENARIO=x GUILDSIM_SEED=n go test ./scenarios -run TestReplay
 // -v replays one run with its options, faults and verdicts.
 //
-// # Found so far (skipped in TestScenarios, see knownFailures)
+// # Checking many seeds, properties, determinism
 //
-//   - partition-during-send, seeds 2, 9, 18, 19, 20, 27, 28, 29 of 30:
-//     porcupine Unknown (the 10 s search timeout on about 800 operations,
-//     many of unknown outcome); every other checker says Ok. The guild
-//     mints message IDs in request order, so session-order holds. An ID
-//     minted before a partition and stored only after the heal, below IDs
-//     already stored, used to be Illegal; the message-log model is now a
-//     sorted set of IDs (as clients sort by snowflake) and the real-time
-//     rule is checked apart, so that is legal when the sends overlapped.
-//   - swarm, seeds 5, 11, 16 of 30: porcupine and no-acked-message-lost
-//     Illegal: a read after the heal misses an acknowledged message after
-//     store nodes crashed under SyncPeriodic (unsynced writes and the
-//     coordinator's in-memory hints are lost until read repair; a
-//     documented limit of system/store). Swarm leaves the Kill kind out:
-//     nothing in system/ restarts a killed process, so a kill is a
-//     permanent loss by design. It leaves guild nodes out of the crashable
-//     set too: a restarted guild node loses its guilds' sessions and
-//     nothing tells them to rejoin (system/guild/doc.go), so Liveness
-//     would fail by design.
+// TestScenarios runs seeds 1-3 of every scenario; GUILDSIM_SEEDS=N go test
+// ./scenarios -run Seeds -v runs N seeds of each and prints pass, fail and
+// unknown counts (200 seeds of each pass). TestDeterminism runs 50 seeds
+// of every scenario twice and compares fingerprints. TestUnsafeSettingsFail
+// shows consistency ONE (partition-during-send) and a periodic commit log
+// (swarm) failing the checkers they should. TestPropertyGeneratedRuns
+// (prop_test.go) generates topologies, workloads and fault schedules with
+// rapid (RAPID_CHECKS scales it) and prints the guildsim command that
+// replays a failure; a schedule is written in Options.Faults' text form
+// (schedule.go).
+//
+// # Found so far, and fixed (regressions in TestFoundByProperties)
+//
+//   - A SessionJoin lost with a link a gateway crash broke left sessions
+//     out of their guild for good (the gateway session now asks again).
+//   - A guild dropped live sessions behind a link that broke (a partition
+//     past the 60 s link timeout); it now joins them again.
+//   - Messages from a guild to a relay on another node were lost with the
+//     link between them; relay and guild now watch each other's node.
+//   - Guild nodes could not crash (sessions were never told); now they
+//     watch their guilds' nodes. A restarted guild whose clock had gone
+//     back minted IDs below acknowledged ones; it now persists a
+//     reservation ahead of its clock.
+//   - Porcupine timed out on partition-during-send (unanswered sends made
+//     its power-set search explode); unanswered sends are now named by
+//     their echo or author, and snapshots bound the search.
+//   - swarm's failures under SyncPeriodic are the store's documented
+//     limit: the scenarios run --store-sync batch; periodic is shown
+//     failing on purpose.
+//
+// Kill stays out of swarm and the properties: nothing in system/
+// supervises processes, so a killed replica, limiter or guild stays dead
+// until its node restarts, by design.
 //
 // # Not built yet
 //
-//   - Property tests (rapid) over generated topologies and schedules, the
-//     mutation runner, reports and a command line.
 //   - Presence and voice checks (those layers do not exist yet).
 package scenarios

@@ -66,6 +66,7 @@ const (
 	EventReady         = "READY"
 	EventResumed       = "RESUMED"
 	EventGuildCreate   = "GUILD_CREATE"
+	EventGuildDelete   = "GUILD_DELETE" // d: UnavailableGuild{Unavailable: true} when the guild becomes unavailable
 	EventMessageCreate = "MESSAGE_CREATE"
 )
 
@@ -266,3 +267,11 @@ func (d Deliver) WireSize() int {
 // message's snowflake): clients record it so that checkers can match what
 // was sent with what was received.
 type EventIDer interface{ EventID() uint64 }
+
+// GuildHomer is implemented by GUILD_CREATE data that names the node of the
+// guild's process: the session watches that node (sim.MonitorNode) and,
+// when the link to it breaks (the node crashed, or a partition outlasted
+// the link timeout), tells the client the guild is unavailable
+// (GUILD_DELETE) and asks for it again (JoinRetryHooks) until a new
+// GUILD_CREATE comes, as Discord's sessions do when a guild process dies.
+type GuildHomer interface{ GuildHome() sim.NodeID }

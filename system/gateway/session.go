@@ -55,6 +55,18 @@ type session struct {
 	// come yet, ascending; joinWait the current wait between retries.
 	unavailable []uint64
 	joinWait    sim.Duration
+	joinArmed   bool // a joinRetry timer is pending
+	// homes are the nodes of the guilds that sent GUILD_CREATE, watched
+	// with MonitorNode (see GuildHomer).
+	homes []guildHome
+}
+
+// guildHome is one guild's node as its GUILD_CREATE named it; watched
+// says the session has a MonitorNode on it that has not fired.
+type guildHome struct {
+	guild   uint64
+	node    sim.NodeID
+	watched bool
 }
 
 // Timer and control messages.
@@ -93,7 +105,10 @@ func (s *session) Receive(ctx *sim.Ctx, msg any) {
 		s.hbArmed = false
 		s.checkHeartbeat(ctx)
 	case joinRetry:
+		s.joinArmed = false
 		s.retryJoins(ctx)
+	case sim.NodeDown:
+		s.guildNodeDown(ctx, m.Node)
 	case expiryCheck:
 		s.expArmed = false
 		s.checkExpiry(ctx)
@@ -275,10 +290,8 @@ func (s *session) becomeReady(ctx *sim.Ctx) {
 		}
 	}
 	slices.Sort(s.unavailable)
-	if _, ok := s.o.Hooks.(JoinRetryHooks); ok && len(s.unavailable) > 0 {
-		s.joinWait = firstJoinRetry
-		ctx.SetTimer(s.joinWait, joinRetry{})
-	}
+	s.homes = s.homes[:0]
+	s.armJoinRetry(ctx)
 	s.dispatch(ctx, EventReady, ready, 0)
 }
 
@@ -291,6 +304,16 @@ const (
 	firstJoinRetry = 5 * sim.Second  // GUESS
 	maxJoinRetry   = 20 * sim.Second // GUESS
 )
+
+// armJoinRetry starts the retries (firstJoinRetry) if guilds are
+// unavailable, the hooks can retry, and no retry is pending.
+func (s *session) armJoinRetry(ctx *sim.Ctx) {
+	if _, ok := s.o.Hooks.(JoinRetryHooks); !ok || len(s.unavailable) == 0 || s.joinArmed {
+		return
+	}
+	s.joinWait, s.joinArmed = firstJoinRetry, true
+	ctx.SetTimer(s.joinWait, joinRetry{})
+}
 
 // retryJoins asks the hooks to join the guilds still unavailable.
 func (s *session) retryJoins(ctx *sim.Ctx) {
@@ -305,7 +328,56 @@ func (s *session) retryJoins(ctx *sim.Ctx) {
 	}
 	h.RetryJoins(ctx, s.info(ctx), s.unavailable)
 	s.joinWait = min(2*s.joinWait, maxJoinRetry)
+	s.joinArmed = true
 	ctx.SetTimer(s.joinWait, joinRetry{})
+}
+
+// guildNodeDown: the link to a node with guilds of this session broke.
+// Those guilds are unavailable until their GUILD_CREATE comes again; the
+// client is told (GUILD_DELETE, unavailable) and the session asks again.
+func (s *session) guildNodeDown(ctx *sim.Ctx, node sim.NodeID) {
+	switch s.state {
+	case sReady, sAttaching, sDetached:
+	default:
+		return
+	}
+	for i := range s.homes {
+		h := &s.homes[i]
+		if h.node != node || !h.watched {
+			continue
+		}
+		h.watched = false
+		if i, found := slices.BinarySearch(s.unavailable, h.guild); !found {
+			s.unavailable = slices.Insert(s.unavailable, i, h.guild)
+			s.dispatch(ctx, EventGuildDelete, UnavailableGuild{ID: h.guild, Unavailable: true}, 0)
+		}
+	}
+	s.armJoinRetry(ctx)
+}
+
+// watchHome records a guild's node from its GUILD_CREATE and watches it.
+func (s *session) watchHome(ctx *sim.Ctx, guild uint64, node sim.NodeID) {
+	if node == ctx.Node() {
+		return
+	}
+	watchedAlready := false
+	idx := -1
+	for i, h := range s.homes {
+		if h.node == node && h.watched {
+			watchedAlready = true
+		}
+		if h.guild == guild {
+			idx = i
+		}
+	}
+	if !watchedAlready {
+		ctx.MonitorNode(node)
+	}
+	if idx < 0 {
+		s.homes = append(s.homes, guildHome{guild: guild, node: node, watched: true})
+	} else {
+		s.homes[idx] = guildHome{guild: guild, node: node, watched: true}
+	}
 }
 
 func (s *session) info(ctx *sim.Ctx) SessionInfo {
@@ -342,10 +414,13 @@ func (s *session) onRequestTimeout(ctx *sim.Ctx, m requestTimeout) {
 func (s *session) deliver(ctx *sim.Ctx, d Deliver) {
 	switch s.state {
 	case sReady, sAttaching, sDetached:
-		if d.Event == EventGuildCreate && len(s.unavailable) > 0 {
+		if d.Event == EventGuildCreate {
 			if e, ok := d.Data.(EventIDer); ok {
 				if i, found := slices.BinarySearch(s.unavailable, e.EventID()); found {
 					s.unavailable = slices.Delete(s.unavailable, i, i+1)
+				}
+				if hm, ok := d.Data.(GuildHomer); ok {
+					s.watchHome(ctx, e.EventID(), hm.GuildHome())
 				}
 			}
 		}

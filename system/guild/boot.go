@@ -1,7 +1,9 @@
 package guild
 
 import (
+	"encoding/binary"
 	"slices"
+	"strconv"
 
 	"github.com/guildsim/guildsim/sim"
 	"github.com/guildsim/guildsim/system/store"
@@ -67,12 +69,49 @@ func (c *Cluster) BootGuildNode(ctx *sim.Ctx) {
 		spec, _ := c.opts.Directory.Spec(id)
 		process := c.spawned[ctx.Node()] & store.MaxProcess
 		c.spawned[ctx.Node()]++
-		gen, err := store.NewGenerator(store.GeneratorOptions{Worker: worker, Process: process})
+		floor := readIDFloor(ctx, id)
+		gen, err := store.NewGenerator(store.GeneratorOptions{Worker: worker, Process: process, FloorMillis: floor})
 		sim.Assert(err == nil, "guild: generator fields are masked to 5 bits")
 		g := newGuild(c, spec, gen)
+		g.reserved = floor
 		c.guilds[c.guildIdx[id]] = g
 		ctx.Spawn(ProcessName(id), g)
 	}
+}
+
+// Message IDs across restarts: a restarted guild gets a new generator
+// (new process bits) whose clock may read earlier than the last ID its
+// previous incarnation minted (clock skew, a jump back, drift), and an ID
+// below one already acknowledged breaks the channel's order. So the guild
+// reserves time ahead: before it mints an ID at or past its reservation, it
+// writes a new one (the ID's millisecond + idReserveAhead) to its node's
+// disk and syncs it; a restarted guild mints only above the reservation it
+// finds. One sync per idReserveAhead of minting.
+const idReserveAhead = 10_000 // ms, GUESS
+
+// idFloorFile names guild id's reservation file.
+func idFloorFile(id uint64) string { return "guild-" + strconv.FormatUint(id, 10) + ".idfloor" }
+
+// readIDFloor returns guild id's persisted reservation (0 if none).
+func readIDFloor(ctx *sim.Ctx, id uint64) int64 {
+	b, ok := ctx.Disk().ReadFile(idFloorFile(id))
+	if !ok || len(b) != 8 {
+		return 0
+	}
+	return int64(binary.BigEndian.Uint64(b))
+}
+
+// reserveIDs persists a reservation past ms if ms reaches the current one.
+func (g *Guild) reserveIDs(ctx *sim.Ctx, ms int64) {
+	if ms < g.reserved {
+		return
+	}
+	g.reserved = ms + idReserveAhead
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], uint64(g.reserved))
+	d := ctx.Disk()
+	d.WriteFile(idFloorFile(g.id), b[:])
+	d.Sync(idFloorFile(g.id))
 }
 
 // BootGatewayNode wraps a gateway node's boot function (gateway.Boot's):

@@ -117,8 +117,11 @@
 // increment. For the store only uniqueness within a channel matters, which
 // holds whatever the bound (one guild, one generator per incarnation); the
 // bound matters to whoever maps IDs to channels globally (the scenarios'
-// checkers). Like the store's generators, a restarted guild forgets its last
-// ID; it gets new process bits, which rules out reuse within the bound.
+// checkers). A restarted guild gets new process bits, which rules out reuse
+// within the bound, and keeps its IDs growing whatever its clock says: it
+// mints only above a reservation its previous incarnation persisted (the
+// millisecond of its newest ID plus 10 s, written and synced before an ID
+// past the old reservation is used; boot.go, idReserveAhead).
 //
 // # What it promises
 //
@@ -165,11 +168,15 @@
 //
 // # Not built yet
 //
-//   - Relays are never stopped or rebalanced, and a relay lost with its node
-//     is not replaced (its sessions stop getting events until they
-//     reconnect); the guild does not monitor relays.
+//   - Relays are never rebalanced. A broken link between a guild and a
+//     relay's node (a crash, a long partition) makes the relay exit (it
+//     watches the guild's node) and the guild start it afresh on the next
+//     message, its sessions joining again (guild.go, relayNodeDown).
 //   - A guild node crash loses its guilds until the node restarts (no
-//     handoff to the ring's next node); sessions are not told.
+//     handoff to the ring's next node). Sessions watch their guilds' nodes
+//     (GUILD_CREATE names it): when the link breaks they send GUILD_DELETE
+//     (unavailable) to the client and ask to join again every 5-20 s until
+//     the guild's GUILD_CREATE comes (gateway.JoinRetryHooks).
 //   - MemberAdd does not send GUILD_CREATE to the new member's sessions
 //     already online (no user -> sessions registry yet).
 //   - Unread state is a per-session bit per channel (channels past 63 share

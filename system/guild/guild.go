@@ -31,6 +31,9 @@ type Guild struct {
 	pending map[store.RequestID]*write // lookups only
 	lost    []lostSession              // sessions to rejoin at the next rejoinTick
 	watched map[sim.NodeID]bool        // relay nodes under MonitorNode; lookups only
+	// reserved is the millisecond up to which minting is covered by the
+	// reservation on disk (see idReserveAhead).
+	reserved int64
 	queues  [][]*write                 // per channel index, in request order
 
 	relays []relayInfo
@@ -201,7 +204,7 @@ func (g *Guild) join(ctx *sim.Ctx, m SessionJoin) {
 	s := session{pid: m.Session, node: m.Node, user: m.User, active: !g.passiveJoin(), relay: -1}
 	s.mon = ctx.Monitor(m.Session)
 	g.sessIdx[s.pid] = int32(len(g.sessions))
-	gc := GuildCreate{ID: g.id, Members: len(g.members), Channels: len(g.pol.channels), Passive: !s.active}
+	gc := GuildCreate{ID: g.id, Members: len(g.members), Channels: len(g.pol.channels), Passive: !s.active, Home: ctx.Node()}
 	if g.o.Fanout == FanoutRelays {
 		s.relay = g.assignRelay(ctx)
 		g.sessions = append(g.sessions, s)
@@ -388,6 +391,8 @@ func (g *Guild) create(ctx *sim.Ctx, m CreateMessage) {
 		// stores them.
 		if msg, err = g.gen.Next(ctx.Now()); err != nil {
 			err = fmt.Errorf("%w: %w", ErrStore, err)
+		} else {
+			g.reserveIDs(ctx, msg.Millis())
 		}
 	}
 	if err == nil {

@@ -117,7 +117,12 @@ type GuildCreate struct {
 	Members  int
 	Channels int
 	Passive  bool // the session starts passive (large guild, not opened)
+	// Home is the node of the guild's process (gateway.GuildHomer).
+	Home sim.NodeID
 }
+
+// GuildHome implements gateway.GuildHomer.
+func (d GuildCreate) GuildHome() sim.NodeID { return d.Home }
 
 // EventID implements gateway.EventIDer: the guild's ID.
 func (d GuildCreate) EventID() uint64 { return d.ID }

@@ -72,6 +72,11 @@ type GeneratorOptions struct {
 	// After, when not zero, is an ID this worker/process pair already issued
 	// (a persisted high-water mark): the generator mints only IDs above it.
 	After Snowflake
+	// FloorMillis, when above zero, is a millisecond (since DiscordEpoch)
+	// the generator mints only above: a reservation an earlier incarnation
+	// persisted (possibly with other worker or process bits), so that IDs
+	// keep growing across a restart whatever the clock says.
+	FloorMillis int64
 }
 
 // GeneratorStats counts how often the clock forced the rules' hands.
@@ -110,6 +115,11 @@ func NewGenerator(opts GeneratorOptions) (*Generator, error) {
 				ErrGeneratorConfig, a, a.Worker(), a.Process(), opts.Worker, opts.Process)
 		}
 		g.lastMillis, g.increment, g.last = a.Millis(), uint64(a.Increment()), a
+	}
+	if opts.FloorMillis > 0 && opts.FloorMillis > g.lastMillis {
+		// As if the floor's millisecond were used up: the next ID takes a
+		// later millisecond (rule 2 or rule 5).
+		g.lastMillis, g.increment = opts.FloorMillis, MaxIncrement
 	}
 	return g, nil
 }

@@ -203,3 +203,20 @@ func TestGeneratorProperties(t *testing.T) {
 		})
 	})
 }
+
+// TestGeneratorFloor: a generator with a floor (a reservation an earlier
+// incarnation persisted) mints only above the floor's millisecond, whatever
+// its clock reads, and follows the clock once it passes the floor.
+func TestGeneratorFloor(t *testing.T) {
+	const floor = 1_000_000
+	g, err := NewGenerator(GeneratorOptions{Worker: 2, Process: 3, FloorMillis: floor})
+	require.NoError(t, err)
+	old := makeSnowflake(floor, 31, 31, MaxIncrement) // the largest ID the earlier incarnation could have minted
+	id, err := g.Next(unixMilli(DiscordEpoch + floor - 5000))
+	require.NoError(t, err)
+	require.Greater(t, id, old, "behind the floor: still above every ID at the floor's millisecond")
+	require.Equal(t, int64(floor+1), id.Millis())
+	id2, err := g.Next(unixMilli(DiscordEpoch + floor + 50))
+	require.NoError(t, err)
+	require.Equal(t, int64(floor+50), id2.Millis(), "past the floor: the clock again")
+}
