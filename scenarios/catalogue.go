@@ -105,26 +105,41 @@ func index(ids []sim.NodeID, id sim.NodeID) int {
 	return 0
 }
 
-// clockSkewSnowflakes mints message IDs on storage nodes whose clocks
-// disagree: skews of up to ±3 s, a backwards jump, and drift on a
-// coordinator and on a guild node. Snowflakes stay unique per generator;
-// across coordinators they order only as well as the clocks agree, which
-// is what the ordering checkers probe.
+// clockSkewSnowflakes mints message IDs on guild nodes whose clocks
+// disagree and misbehave: every guild node skewed by up to ±3 s, one
+// jumping back 1-10 s, one drifting by ±10%, and one crashing after its
+// clock went back (its next incarnation must still mint above the IDs it
+// acknowledged); store nodes (whose clocks stamp cells for last-write-wins)
+// are skewed too. Each channel's IDs come from its guild's generator, so
+// the ordering checkers probe the generator's rules: strictly increasing
+// whatever the clock does, across restarts too.
 func clockSkewSnowflakes() *Scenario {
 	return &Scenario{
 		Name:        "clock-skew-snowflakes",
-		Description: "snowflakes minted on store nodes with skewed, jumping and drifting clocks",
+		Description: "snowflakes minted on guild nodes whose clocks skew, jump back, drift and restart behind",
 		Faults: func(sw *World, r *sim.Rand) (faults.Schedule, []string, error) {
 			safety := sw.Opts.Safety
 			var s faults.Schedule
-			for _, n := range sw.Store {
+			skew := func(n sim.NodeID) {
 				s = append(s, faults.Fault{Kind: faults.ClockSkew, At: r.Duration(0, safety/4), For: safety / 2,
 					Nodes: []sim.NodeID{n}, Amount: int64(r.Duration(-3*sim.Second, 3*sim.Second))})
 			}
+			for _, n := range sw.Guild {
+				skew(n)
+			}
+			for _, n := range sw.Store {
+				skew(n)
+			}
+			jumper := sw.Guild[r.Intn(len(sw.Guild))]
+			drift := int64(100_000)
+			if r.Intn(2) == 0 {
+				drift = -drift
+			}
 			s = append(s,
-				faults.Fault{Kind: faults.ClockJump, At: safety / 2, Nodes: []sim.NodeID{sw.Store[r.Intn(len(sw.Store))]}, Amount: -int64(r.Duration(sim.Second, 10*sim.Second))},
-				faults.Fault{Kind: faults.ClockDrift, At: safety / 3, For: safety / 2, Nodes: []sim.NodeID{sw.Store[r.Intn(len(sw.Store))]}, Amount: 100_000},
-				faults.Fault{Kind: faults.ClockDrift, At: safety / 3, For: safety / 2, Nodes: []sim.NodeID{sw.Guild[r.Intn(len(sw.Guild))]}, Amount: -100_000},
+				faults.Fault{Kind: faults.ClockJump, At: safety / 2, Nodes: []sim.NodeID{jumper}, Amount: -int64(r.Duration(sim.Second, 10*sim.Second))},
+				faults.Fault{Kind: faults.ClockDrift, At: safety / 3, For: safety / 2, Nodes: []sim.NodeID{sw.Guild[r.Intn(len(sw.Guild))]}, Amount: drift},
+				faults.Fault{Kind: faults.ClockJump, At: safety * 7 / 10, Nodes: []sim.NodeID{jumper}, Amount: -int64(r.Duration(sim.Second, 10*sim.Second))},
+				faults.Fault{Kind: faults.Crash, At: safety*7/10 + sim.Second, For: 2 * sim.Second, Nodes: []sim.NodeID{jumper}},
 			)
 			return s, nil, nil
 		},
