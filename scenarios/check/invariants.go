@@ -108,7 +108,7 @@ func SessionOrder(h *History, t Truth) Verdict {
 		user := t.UserOf(c)
 		var last map[uint64]uint64 // channel -> newest ID received in this session
 		var seen map[uint64]bool
-		lastAt := map[uint64]int64{}
+		lastAt := map[uint64]sim.Time{}
 		for j, rec := range ix.byClient[c] {
 			if rec.Kind == client.KindReady || rec.Kind == client.KindInvalidSession || last == nil {
 				last, seen = map[uint64]uint64{}, map[uint64]bool{}
@@ -161,7 +161,7 @@ func SessionOrder(h *History, t Truth) Verdict {
 						c, user, ch, prev, lastAt[ch], rec.ID, rec.At, m.id, m.client, m.sentAt, m.answeredAt)
 				}
 			}
-			last[ch], lastAt[ch] = rec.ID, int64(rec.At)
+			last[ch], lastAt[ch] = rec.ID, rec.At
 		}
 	}
 	return ok(name, fmt.Sprintf("%d first receipts of MESSAGE_CREATE in order and without gaps", checked))

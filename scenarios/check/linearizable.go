@@ -137,7 +137,7 @@ func ackOrder(ix *index) (string, bool) {
 			if maxA != nil && maxA.id >= b.id {
 				a := *maxA
 				return fmt.Sprintf("channel %d breaks the real-time order: message %d (client %d, nonce %d, sent at %v, acknowledged at %v) was acknowledged before message %d (client %d, nonce %d, sent at %v, acknowledged at %v) was sent, but its ID is not smaller. A message acknowledged before another was sent must have the smaller ID and come first.",
-					c, a.id, a.client, a.nonce, a.sentAt, a.answeredAt, b.id, b.client, b.nonce, b.sentAt, b.answeredAt), true
+					c, a.id, a.client, a.nonce, fmtTime(int64(a.sentAt)), fmtTime(int64(a.answeredAt)), b.id, b.client, b.nonce, fmtTime(int64(b.sentAt)), fmtTime(int64(b.answeredAt))), true
 			}
 		}
 	}

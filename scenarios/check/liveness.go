@@ -117,12 +117,12 @@ func endString(t sim.Time) string {
 	if t == Forever {
 		return "the end of the run"
 	}
-	return fmt.Sprint(t)
+	return fmtTime(int64(t))
 }
 
 func receivedString(at sim.Time, got bool) string {
 	if !got {
 		return "never received"
 	}
-	return fmt.Sprintf("received only at %v", at)
+	return "received only at " + fmtTime(int64(at))
 }

@@ -1,6 +1,10 @@
 package check
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/guildsim/guildsim/sim"
+)
 
 // Result is a checker's answer: three values, as Porcupine's CheckResult,
 // because "could not decide" must never read as a pass.
@@ -53,9 +57,27 @@ func (v Verdict) String() string {
 func ok(checker, detail string) Verdict { return Verdict{Checker: checker, Result: Ok, Detail: detail} }
 
 func illegal(checker, format string, args ...any) Verdict {
-	return Verdict{Checker: checker, Result: Illegal, Detail: fmt.Sprintf(format, args...)}
+	return Verdict{Checker: checker, Result: Illegal, Detail: fmt.Sprintf(format, readable(args)...)}
 }
 
 func unknown(checker, format string, args ...any) Verdict {
-	return Verdict{Checker: checker, Result: Unknown, Detail: fmt.Sprintf(format, args...)}
+	return Verdict{Checker: checker, Result: Unknown, Detail: fmt.Sprintf(format, readable(args)...)}
+}
+
+// readable shows every true time among args as the time since the world
+// started ("+11.646s"), as the run's output and trace do; Forever as
+// "never".
+func readable(args []any) []any {
+	out := make([]any, len(args))
+	for i, a := range args {
+		if t, ok := a.(sim.Time); ok {
+			if t == Forever {
+				a = "never"
+			} else {
+				a = fmtTime(int64(t))
+			}
+		}
+		out[i] = a
+	}
+	return out
 }
