@@ -62,10 +62,21 @@ func Linearizable(h *History, o LinearizableOptions) Verdict {
 	if why != "" {
 		return illegal(name, "%s", why)
 	}
-	if why := lostFromSnapshot(ix); why != "" {
-		return illegal(name, "%s", why)
-	}
 	model := messageLogModel()
+	if why, ch := lostFromSnapshot(ix); why != "" {
+		// Said in words; Porcupine's visualisation of the channel still
+		// shows it.
+		v := illegal(name, "%s", why)
+		for _, part := range partitionByChannel(ops) {
+			if channelOfOp(part[0]) != ch {
+				continue
+			}
+			if r, info := porcupine.CheckOperationsVerbose(model, part, o.Timeout); r == porcupine.Illegal {
+				visualise(&v, model, part, info, o)
+			}
+		}
+		return v
+	}
 	res, _ := porcupine.CheckOperationsVerbose(model, ops, o.Timeout)
 	switch res {
 	case porcupine.Ok:
@@ -81,24 +92,32 @@ func Linearizable(h *History, o LinearizableOptions) Verdict {
 			continue
 		}
 		v := illegal(name, "%s", explainIllegal(part, info))
-		switch {
-		case o.ArtifactDir == "":
-		case len(part) > o.MaxVisualizedOps:
-			v.Detail += fmt.Sprintf(" No visualisation: %d operations exceed the bound of %d.", len(part), o.MaxVisualizedOps)
-		default:
-			path := filepath.Join(o.ArtifactDir, fmt.Sprintf("porcupine-channel-%d.html", channelOfOp(part[0])))
-			if err := os.MkdirAll(o.ArtifactDir, 0o755); err == nil {
-				err = porcupine.VisualizePath(model, info, path)
-				if err == nil {
-					v.Artifact = path
-				} else {
-					v.Detail += " Visualisation failed: " + err.Error()
-				}
-			}
-		}
+		visualise(&v, model, part, info, o)
 		return v
 	}
 	return illegal(name, "the history of %d operations is not linearizable (no single channel fails alone within %v)", len(ops), o.Timeout)
+}
+
+// visualise writes Porcupine's HTML for one failing channel's operations
+// into o.ArtifactDir (if set and within MaxVisualizedOps) and names it in
+// v.Artifact.
+func visualise(v *Verdict, model porcupine.Model, part []porcupine.Operation, info porcupine.LinearizationInfo, o LinearizableOptions) {
+	switch {
+	case o.ArtifactDir == "":
+	case len(part) > o.MaxVisualizedOps:
+		v.Detail += fmt.Sprintf(" No visualisation: %d operations exceed the bound of %d.", len(part), o.MaxVisualizedOps)
+	default:
+		path := filepath.Join(o.ArtifactDir, fmt.Sprintf("porcupine-channel-%d.html", channelOfOp(part[0])))
+		err := os.MkdirAll(o.ArtifactDir, 0o755)
+		if err == nil {
+			err = porcupine.VisualizePath(model, info, path)
+		}
+		if err == nil {
+			v.Artifact = path
+		} else {
+			v.Detail += " Visualisation failed: " + err.Error()
+		}
+	}
 }
 
 // ackOrder checks the real-time rule on acknowledged sends: for any two,
@@ -318,9 +337,9 @@ func boundSends(ops []porcupine.Operation, ix *index) {
 // search: a message acknowledged (or already returned by a read) before a
 // later snapshot of its channel was called, missing from that snapshot.
 // Snapshot: a complete read whose page was not full, so the whole channel.
-// It reports the first by the snapshot's call time, then message ID; ""
-// if none (Porcupine still judges everything else).
-func lostFromSnapshot(ix *index) string {
+// It reports the first by the snapshot's call time, then message ID, and
+// its channel; "" if none (Porcupine still judges everything else).
+func lostFromSnapshot(ix *index) (string, uint64) {
 	type seenAt struct {
 		at  sim.Time
 		how string
@@ -379,10 +398,10 @@ func lostFromSnapshot(ix *index) string {
 				continue
 			}
 			return fmt.Sprintf("channel %d lost message %d: it was %s at %s, but client %d's read of the whole channel, called at %s (after that) and returned at %s, has %d messages without it.",
-				r.channel, id, f.how, fmtTime(int64(f.at)), r.client, fmtTime(int64(r.callAt)), fmtTime(int64(r.returnedAt)), len(r.ids))
+				r.channel, id, f.how, fmtTime(int64(f.at)), r.client, fmtTime(int64(r.callAt)), fmtTime(int64(r.returnedAt)), len(r.ids)), r.channel
 		}
 	}
-	return ""
+	return "", 0
 }
 
 // unansweredSends are one author's sends in one channel that got neither

@@ -230,8 +230,11 @@ func TestBoundsKeepVerdicts(t *testing.T) {
 // from a later snapshot is explained in words, with both times.
 func TestLinearizableNamesTheLostMessage(t *testing.T) {
 	h := twoSends().read(5, 6, 3, ch, 50, 200).h
-	v := Linearizable(h, LinearizableOptions{Timeout: 5 * time.Second})
+	v := Linearizable(h, LinearizableOptions{Timeout: 5 * time.Second, ArtifactDir: t.TempDir()})
 	if v.Result != Illegal || !strings.Contains(v.Detail, "lost message 100") || !strings.Contains(v.Detail, "acknowledged to client 1") {
 		t.Fatalf("got %v, want Illegal naming lost message 100", v)
+	}
+	if _, err := os.Stat(v.Artifact); v.Artifact == "" || err != nil {
+		t.Fatalf("artifact %q (%v): want Porcupine's visualisation of the channel", v.Artifact, err)
 	}
 }
