@@ -235,3 +235,44 @@ func TestFoundByProperties(t *testing.T) {
 		})
 	}
 }
+
+// FuzzParseSchedule: the --faults parser never panics, and what it accepts
+// resolves against a world or names the unknown node, never silently
+// drops a fault.
+func FuzzParseSchedule(f *testing.F) {
+	for _, s := range []string{
+		"crash store-1 at +3s for 5s; partition-halves [guild-0] | [store-0,store-2] at +8s for 4s",
+		"partition-bridge [store-0] | [store-1,store-2] bridge store-1 at +1s for 2s; partition-oneway clients-0 -> gateway-1 at +0s for 1s",
+		"latency-spike gateway-0 250ms at +2s for 3s; clock-skew guild-1 -5s at +1s for 9s; clock-jump store-2 30s at +4s",
+		"loss-burst clients-0 300000ppm at +1s for 10s; dup-reorder gateway-1 1000ppm at +1s for 1s; clock-drift store-0 -500ppm at +1s for 2s",
+		"disk-slow store-1 x10 at +1s for 2s; disk-lose-syncs store-2 at +0s for 30s", "none", "", ";;", "crash at +1s for 1s",
+		"partition-halves [] | [] at +1s for 1s", "clock-jump store-0 -9999999h at +1s", "crash store-0 at +-1s for 1s",
+	} {
+		f.Add(s)
+	}
+	sw, err := build(chatBasic(), 1, Options{}.withDefaults(baseOptions), false)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		sfs, err := parseSchedule(text)
+		if err != nil {
+			return
+		}
+		sched, err := ParseSchedule(sw.W, text)
+		if err != nil {
+			if !strings.Contains(err.Error(), "unknown node") {
+				t.Fatalf("%q parsed but did not resolve: %v", text, err)
+			}
+			return
+		}
+		if len(sched) != len(sfs) {
+			t.Fatalf("%q: %d faults parsed, %d resolved", text, len(sfs), len(sched))
+		}
+		for _, fl := range sched {
+			if fl.At < 0 || (fl.Kind != faults.ClockJump && fl.For <= 0) || len(fl.Nodes) == 0 {
+				t.Fatalf("%q: accepted a fault with offset %s, duration %s, %d nodes", text, fl.At, fl.For, len(fl.Nodes))
+			}
+		}
+	})
+}

@@ -197,6 +197,12 @@ func TestBadInputIsOneLineAndExit2(t *testing.T) {
 	}{
 		{[]string{"run", "--scenario", "no-such"}, `--scenario "no-such": unknown: want one of [chat-basic`},
 		{[]string{"run", "--members", "-5"}, "--members -5: must be between 2 and 100000"},
+		{[]string{"run", "--consistency", "two"}, `--consistency "two": must be one, quorum or all`},
+		{[]string{"run", "--store-sync", "never"}, `--store-sync "never": must be batch or periodic`},
+		{[]string{"run", "--faults", "crush store-1 at +3s for 5s"}, `unknown fault kind "crush"`},
+		{[]string{"run", "--faults", "crash store-9 at +3s for 5s"}, `--faults: unknown node "store-9"`},
+		{[]string{"run", "--faults", "crash store-1 at +3s"}, `want "for DURATION" after the offset`},
+		{[]string{"sweep", "--seeds", "1-3", "--faults", "kill store-1 at +1s"}, `kill is not accepted`},
 		{[]string{"run", "--members", "1"}, "--members 1: must be between 2 and 100000"},
 		{[]string{"run", "--members", "many"}, "invalid value \"many\" for flag -members: want a whole number"},
 		{[]string{"run", "--regions", "9"}, "--regions 9: must be between 1 and 8"},
