@@ -1,7 +1,7 @@
 // Command guildsim runs guildsim's deterministic simulations.
 //
 //	guildsim run [--scenario NAME] [--seed N] [scenario options] [--out DIR]
-//	             [--trace FILE] [--trace-filter node=a,process=b] [--quiet]
+//	             [--trace[=FILE]] [--trace-filter node=a,process=b] [--quiet]
 //	guildsim sweep [--scenario NAME] --seeds 1-1000 [--parallel P] [--shard i/n] [--out DIR]
 //	guildsim replay FILE
 //	guildsim merge [--out DIR] results.jsonl...

@@ -162,7 +162,7 @@ func TestReportLinksTheArtifactRelatively(t *testing.T) {
 func TestRunTrace(t *testing.T) {
 	dir := t.TempDir()
 	trace := filepath.Join(dir, "trace.jsonl")
-	code, out, errs := runCLI(t, append([]string{"run", "--out", dir, "--trace", trace, "--trace-filter", "node=store-0"}, fast...)...)
+	code, out, errs := runCLI(t, append([]string{"run", "--out", dir, "--trace=" + trace, "--trace-filter", "node=store-0"}, fast...)...)
 	require.Equal(t, exitOK, code, errs)
 	b, err := os.ReadFile(trace)
 	require.NoError(t, err)
@@ -225,7 +225,7 @@ func TestBadInputIsOneLineAndExit2(t *testing.T) {
 		{[]string{"run", "--trace-filter", "node"}, "want node=NAME"},
 		{[]string{"run", "--out", "/proc/x"}, "--out /proc/x: cannot create the report folder"},
 		{[]string{"run", "--out", filepath.Join(file, "out")}, "not a directory"},
-		{[]string{"run", "--out", dir, "--trace", filepath.Join(file, "t.jsonl")}, "--trace"},
+		{[]string{"run", "--out", dir, "--trace=" + filepath.Join(file, "t.jsonl")}, "--trace"},
 		{[]string{"run", "--bogus"}, "bogus"},
 		{[]string{"run", "extra"}, "unexpected argument"},
 		{[]string{"sweep", "--scenario", "no-such"}, `--scenario "no-such": unknown`},
@@ -319,9 +319,10 @@ func TestHelpOnEveryCommand(t *testing.T) {
 	require.Equal(t, exitOK, code)
 	for _, flag := range []string{"-scenario", "-seed", "-regions", "-store-nodes", "-guild-nodes", "-gateway-nodes", "-guilds",
 		"-channels", "-members", "-online-percent", "-post-every", "-read-every", "-max-per-channel", "-warmup", "-safety",
-		"-liveness", "-liveness-bound", "-fanout", "-trace", "-trace-filter", "-out"} {
+		"-liveness", "-liveness-bound", "-fanout", "-trace-filter", "-out", "-consistency", "-store-sync", "-faults"} {
 		require.Contains(t, out, "  "+flag+" ", "run --help lists %s", flag)
 	}
+	require.Contains(t, out, "  -trace\n", "run --help lists -trace (a boolean flag that also takes =FILE)")
 	for _, h := range []string{"help", "--help", "-h"} {
 		code, out, _ := runCLI(t, h)
 		require.Equal(t, exitOK, code)
@@ -347,7 +348,7 @@ func TestListAndVersion(t *testing.T) {
 func TestDemoRunWritesSummaryAndReplays(t *testing.T) {
 	dir := t.TempDir()
 	trace := filepath.Join(dir, "trace.jsonl")
-	args := []string{"run", "--scenario", "demo", "--seed", "3", "--duration", "5s", "--clients", "300", "--out", dir, "--trace", trace, "--trace-filter", "process=guild-0"}
+	args := []string{"run", "--scenario", "demo", "--seed", "3", "--duration", "5s", "--clients", "300", "--out", dir, "--trace=" + trace, "--trace-filter", "process=guild-0"}
 	code, out, errs := runCLI(t, args...)
 	require.Equal(t, exitOK, code, errs)
 	require.Contains(t, out, "SEED=3")

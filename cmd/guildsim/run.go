@@ -26,7 +26,7 @@ const (
 // replayFile is the replay file a failed run leaves in its report folder.
 const replayFile = "replay.json"
 
-const runUsage = `usage: guildsim run [--scenario NAME] [--seed N] [scenario options] [--out DIR] [--trace FILE]
+const runUsage = `usage: guildsim run [--scenario NAME] [--seed N] [scenario options] [--out DIR] [--trace[=FILE]]
 
 Runs one scenario (default chat-basic) with one seed (default 1), prints the
 seed, every option, a summary, the fingerprint and each checker's verdict,
@@ -41,7 +41,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		df          demoFlags
 		given       scenarios.Options
 		seed        uint64
-		tracePath   string
+		trace       traceFlag
 		traceFilter string
 		stopEvent   uint64
 		stopTime    sim.Duration
@@ -53,7 +53,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&scenario, "scenario", defaultScenario, "scenario of the catalogue (guildsim list), or demo for sim's demo world")
 	fs.Uint64Var(&seed, "seed", defaultSeed, "root seed of the run (one seed, one run)")
 	registerOptions(fs, &given)
-	fs.StringVar(&tracePath, "trace", "", "write the JSON-lines trace (trace.jsonl) to this file")
+	fs.Var(&trace, "trace", "write the JSON-lines trace: --trace into the report folder's trace.jsonl, --trace=FILE into FILE")
 	fs.StringVar(&traceFilter, "trace-filter", "", "keep trace lines of these nodes/processes: node=a,node=b,process=session")
 	fs.StringVar(&outDir, "out", "guildsim-out", "report folder root: the report goes to DIR/<scenario>-<seed>/")
 	fs.BoolVar(&quiet, "quiet", false, "no progress lines on stderr")
@@ -82,23 +82,27 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "guildsim run: --out %s: cannot create the report folder: %v\n", outDir, pathErr(err))
 		return exitUsage
 	}
-	var trace *os.File
-	if tracePath != "" {
-		if trace, err = os.Create(tracePath); err != nil {
-			fmt.Fprintf(stderr, "guildsim run: --trace %s: %v\n", tracePath, pathErr(err))
+	var traceFile *os.File
+	if trace.on {
+		path := trace.path
+		if path == "" {
+			path = filepath.Join(dir, "trace.jsonl")
+		}
+		if traceFile, err = os.Create(path); err != nil {
+			fmt.Fprintf(stderr, "guildsim run: --trace=%s: %v\n", path, pathErr(err))
 			return exitUsage
 		}
-		defer trace.Close()
+		defer traceFile.Close()
 	}
 
 	s := specOf(seed)
 	fmt.Fprintf(stdout, "SEED=%d\n", seed)
 	if scenario == demoWorld {
-		return runDemoCmd(s, dir, trace, filter, sim.Config{StopAtEvent: stopEvent, StopAtTime: stopTime}, stdout, stderr)
+		return runDemoCmd(s, dir, traceFile, filter, sim.Config{StopAtEvent: stopEvent, StopAtTime: stopTime}, stdout, stderr)
 	}
 	ro := runOptions{observe: scenarios.RunConfig{ArtifactDir: dir, TraceFilter: filter, Series: true}}
-	if trace != nil {
-		ro.observe.Trace = trace
+	if traceFile != nil {
+		ro.observe.Trace = traceFile
 	}
 	if !quiet {
 		ro.observe.Progress = newProgress(stderr, 2*time.Second).update
@@ -354,3 +358,37 @@ func writeJSON(path string, v any) error {
 	}
 	return os.WriteFile(path, b.Bytes(), 0o644)
 }
+
+// traceFlag is --trace: alone (a boolean flag), the trace goes to the
+// report folder's trace.jsonl; --trace=FILE writes it to FILE.
+type traceFlag struct {
+	on   bool
+	path string
+}
+
+func (f *traceFlag) String() string {
+	if f == nil || !f.on {
+		return ""
+	}
+	if f.path == "" {
+		return "true"
+	}
+	return f.path
+}
+
+func (f *traceFlag) Set(s string) error {
+	switch s {
+	case "true":
+		f.on, f.path = true, ""
+	case "false":
+		f.on, f.path = false, ""
+	case "":
+		return fmt.Errorf("want --trace or --trace=FILE")
+	default:
+		f.on, f.path = true, s
+	}
+	return nil
+}
+
+// IsBoolFlag lets --trace stand alone.
+func (f *traceFlag) IsBoolFlag() bool { return true }
