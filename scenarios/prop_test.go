@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -46,60 +47,55 @@ func genOptions(t *rapid.T) Options {
 
 // genSchedule draws up to 5 faults over the safety phase, written out in
 // the --faults form so that a failure's schedule replays from the command
-// line exactly.
+// line exactly. The faults are a rapid slice, so shrinking can drop any
+// one of them, not only the last.
 func genSchedule(t *rapid.T, o Options) string {
-	name := func(prefix string, n int) string {
-		return fmt.Sprintf("%s-%d", prefix, rapid.IntRange(0, n-1).Draw(t, prefix))
-	}
-	anyNode := func() string {
-		switch rapid.IntRange(0, 3).Draw(t, "node-kind") {
-		case 0:
-			return name("store", o.StoreNodes)
-		case 1:
-			return name("guild", o.GuildNodes)
-		case 2:
-			return name("gateway", o.GatewayNodes)
-		}
-		return name("clients", o.Regions)
-	}
-	servers := func() []string {
-		var all []string
-		for i := range o.StoreNodes {
-			all = append(all, fmt.Sprintf("store-%d", i))
-		}
-		for i := range o.GuildNodes {
-			all = append(all, fmt.Sprintf("guild-%d", i))
-		}
-		for i := range o.GatewayNodes {
-			all = append(all, fmt.Sprintf("gateway-%d", i))
-		}
-		return all
-	}
 	safetyMs := int(o.Safety / sim.Millisecond)
-	var parts []string
-	for i, n := 0, rapid.IntRange(0, 5).Draw(t, "faults"); i < n; i++ {
+	fault := rapid.Custom(func(t *rapid.T) string {
+		name := func(prefix string, n int) string {
+			return fmt.Sprintf("%s-%d", prefix, rapid.IntRange(0, n-1).Draw(t, prefix))
+		}
+		anyNode := func() string {
+			switch rapid.IntRange(0, 3).Draw(t, "node-kind") {
+			case 0:
+				return name("store", o.StoreNodes)
+			case 1:
+				return name("guild", o.GuildNodes)
+			case 2:
+				return name("gateway", o.GatewayNodes)
+			}
+			return name("clients", o.Regions)
+		}
+		var servers []string
+		for prefix, n := range map[string]int{"store": o.StoreNodes, "guild": o.GuildNodes, "gateway": o.GatewayNodes} {
+			for i := range n {
+				servers = append(servers, fmt.Sprintf("%s-%d", prefix, i))
+			}
+		}
+		slices.Sort(servers)
 		kind := rapid.SampledFrom(propKinds).Draw(t, "kind")
 		at := sim.Duration(rapid.IntRange(0, safetyMs-1).Draw(t, "at-ms")) * sim.Millisecond
 		dur := sim.Duration(rapid.IntRange(500, safetyMs).Draw(t, "for-ms")) * sim.Millisecond
 		var what string
 		switch kind {
 		case faults.PartitionHalves, faults.PartitionBridge:
-			all := servers()
-			cut := rapid.IntRange(1, len(all)-1).Draw(t, "cut")
-			perm := rapid.Permutation(all).Draw(t, "sides")
+			cut := rapid.IntRange(1, len(servers)-1).Draw(t, "cut")
+			perm := rapid.Permutation(servers).Draw(t, "sides")
 			what = fmt.Sprintf("[%s] | [%s]", strings.Join(perm[:cut], ","), strings.Join(perm[cut:], ","))
 			if kind == faults.PartitionBridge {
-				if len(perm)-cut < 2 {
-					continue
+				if len(perm)-cut < 2 { // no bridge to spare: a plain split
+					kind = faults.PartitionHalves
+				} else {
+					what += " bridge " + perm[cut]
 				}
-				what = fmt.Sprintf("[%s] | [%s] bridge %s", strings.Join(perm[:cut], ","), strings.Join(perm[cut:], ","), perm[cut])
 			}
 		case faults.PartitionOneWay:
 			a, b := anyNode(), anyNode()
 			if a == b {
-				continue
+				kind, what = faults.PartitionNode, a
+			} else {
+				what = a + " -> " + b
 			}
-			what = a + " -> " + b
 		case faults.Crash:
 			switch rapid.IntRange(0, 2).Draw(t, "crash-kind") {
 			case 0:
@@ -128,8 +124,9 @@ func genSchedule(t *rapid.T, o Options) string {
 		if kind != faults.ClockJump {
 			line += " for " + dur.String()
 		}
-		parts = append(parts, line)
-	}
+		return line
+	})
+	parts := rapid.SliceOfN(fault, 0, 5).Draw(t, "faults")
 	if len(parts) == 0 {
 		return "none"
 	}
