@@ -34,7 +34,7 @@ type Guild struct {
 	// reserved is the millisecond up to which minting is covered by the
 	// reservation on disk (see idReserveAhead).
 	reserved int64
-	queues  [][]*write                 // per channel index, in request order
+	queues   [][]*write // per channel index, in request order
 
 	relays []relayInfo
 
