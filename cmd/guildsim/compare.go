@@ -9,13 +9,11 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/guildsim/guildsim/reports"
 	"github.com/guildsim/guildsim/scenarios"
 	"github.com/guildsim/guildsim/sim"
-	"github.com/schollz/progressbar/v3"
 )
 
 // cmdCompare runs the same workload for every (guild size, fanout strategy)
@@ -94,38 +92,9 @@ func cmdCompare(args []string, stdout, stderr io.Writer) int {
 
 	start := time.Now()
 	runs := make([]scenarios.CompareRun, len(jobs))
-	var bar *progressbar.ProgressBar
-	if !quiet {
-		bar = progressbar.NewOptions(len(jobs), progressbar.OptionSetWriter(stderr),
-			progressbar.OptionSetDescription("runs"), progressbar.OptionShowCount(), progressbar.OptionSetPredictTime(true),
-			progressbar.OptionThrottle(100_000_000), progressbar.OptionClearOnFinish())
-	}
-	var mu sync.Mutex
-	next := 0
-	var wg sync.WaitGroup
-	for range min(parallel, len(jobs)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				mu.Lock()
-				i := next
-				next++
-				mu.Unlock()
-				if i >= len(jobs) {
-					return
-				}
-				runs[i] = scenarios.RunCompare(jobs[i].strategy, jobs[i].members, seed, o)
-				if bar != nil {
-					_ = bar.Add(1)
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	if bar != nil {
-		_ = bar.Finish()
-	}
+	forEach(len(jobs), parallel, quiet, stderr, "runs", func(i int) {
+		runs[i] = scenarios.RunCompare(jobs[i].strategy, jobs[i].members, seed, o)
+	})
 	wall := time.Since(start)
 
 	c := comparisonOf(runs, seed, o)

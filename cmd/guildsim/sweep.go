@@ -8,11 +8,9 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"sync"
 	"time"
 
 	"github.com/guildsim/guildsim/scenarios"
-	"github.com/schollz/progressbar/v3"
 )
 
 // sweep runs many seeds on all cores. Each world is single-threaded and
@@ -85,43 +83,14 @@ func cmdSweep(args []string, stdout, stderr io.Writer) int {
 
 	start := time.Now()
 	results := make([]result, len(seeds))
-	var bar *progressbar.ProgressBar
-	if !quiet {
-		bar = progressbar.NewOptions(len(seeds), progressbar.OptionSetWriter(stderr),
-			progressbar.OptionSetDescription("seeds"), progressbar.OptionShowCount(), progressbar.OptionSetPredictTime(true),
-			progressbar.OptionThrottle(100_000_000), progressbar.OptionClearOnFinish())
-	}
-	var mu sync.Mutex
-	next := 0
-	var wg sync.WaitGroup
-	for k := 0; k < parallel; k++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				mu.Lock()
-				i := next
-				next++
-				mu.Unlock()
-				if i >= len(seeds) {
-					return
-				}
-				s := specOf(seeds[i])
-				// Porcupine's visualisation of a failing seed, if any.
-				artifacts := filepath.Join(outDir, "artifacts", fmt.Sprintf("%s-%d", s.Scenario, s.Seed))
-				r := runOne(s, runOptions{observe: scenarios.RunConfig{ArtifactDir: artifacts}})
-				r.sc = nil // keep only the line: a sweep holds every seed's result
-				results[i] = r
-				if bar != nil {
-					_ = bar.Add(1)
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	if bar != nil {
-		_ = bar.Finish()
-	}
+	forEach(len(seeds), parallel, quiet, stderr, "seeds", func(i int) {
+		s := specOf(seeds[i])
+		// Porcupine's visualisation of a failing seed, if any.
+		artifacts := filepath.Join(outDir, "artifacts", fmt.Sprintf("%s-%d", s.Scenario, s.Seed))
+		r := runOne(s, runOptions{observe: scenarios.RunConfig{ArtifactDir: artifacts}})
+		r.sc = nil // keep only the line: a sweep holds every seed's result
+		results[i] = r
+	})
 	fmt.Fprintf(stdout, "wall: %s\n", time.Since(start).Round(time.Millisecond))
 	return finishResults(outDir, results, stdout, stderr)
 }
