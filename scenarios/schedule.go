@@ -109,6 +109,18 @@ func parseFault(s string) (scheduleFault, error) {
 		}
 		return strings.TrimSpace(amount), nil
 	}
+	// twoSides splits s at sep into the fault's two node lists.
+	twoSides := func(s, sep, want string) error {
+		a, b, ok := strings.Cut(s, sep)
+		if !ok {
+			return fmt.Errorf("want %q", want)
+		}
+		if sf.nodes, err = list(a); err != nil {
+			return err
+		}
+		sf.other, err = list(b)
+		return err
+	}
 	switch kind {
 	case faults.PartitionHalves, faults.PartitionRegion, faults.PartitionBridge:
 		sides := what
@@ -120,25 +132,11 @@ func parseFault(s string) (scheduleFault, error) {
 			}
 			sf.bridge = strings.TrimSpace(bridge)
 		}
-		a, b, ok := strings.Cut(sides, "|")
-		if !ok {
-			return sf, fmt.Errorf(`want "[A,B] | [C,D]"`)
-		}
-		if sf.nodes, err = list(a); err != nil {
-			return sf, err
-		}
-		if sf.other, err = list(b); err != nil {
+		if err := twoSides(sides, "|", "[A,B] | [C,D]"); err != nil {
 			return sf, err
 		}
 	case faults.PartitionOneWay:
-		a, b, ok := strings.Cut(what, "->")
-		if !ok {
-			return sf, fmt.Errorf(`want "A -> B"`)
-		}
-		if sf.nodes, err = list(a); err != nil {
-			return sf, err
-		}
-		if sf.other, err = list(b); err != nil {
+		if err := twoSides(what, "->", "A -> B"); err != nil {
 			return sf, err
 		}
 	case faults.LatencySpike, faults.ClockSkew, faults.ClockJump:
