@@ -19,6 +19,12 @@ import (
 //	MUTANT DETAIL authorized: client 4 (user 12) received message ...
 //	MUTANT MISSED runs=600
 //
+// and, for every run, "MUTANT RUN run=... seed=N fingerprint=...", so that
+// the tool can tell a missed mutant that changed the world's behaviour
+// from one that changed nothing the world records. With
+// GUILDSIM_MUTANT_FINGERPRINTS=1 it only prints those lines, skipping the
+// checkers and never stopping (the unmutated tree's fingerprints).
+//
 // A run is a scenario name followed by option overrides, each ":key=value"
 // (fanout, consistency, store-sync); runs are separated by commas. The
 // test fails when a run is not Ok, so on the unmutated tree it is a plain
@@ -37,11 +43,19 @@ func TestMutantSeeds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	onlyPrints := os.Getenv("GUILDSIM_MUTANT_FINGERPRINTS") == "1"
 	count := 0
 	for seed := uint64(1); seed <= uint64(n); seed++ {
 		for _, mr := range runs {
 			count++
-			r := Run(mr.Scenario, seed, mr.Options)
+			r := RunWith(mr.Scenario, seed, mr.Options, RunConfig{SkipCheckers: onlyPrints})
+			fmt.Printf("MUTANT RUN run=%s seed=%d fingerprint=%016x\n", mr.Spec, seed, r.Fingerprint)
+			if onlyPrints {
+				if r.Err != nil {
+					t.Fatalf("%s", r)
+				}
+				continue
+			}
 			if r.Ok() {
 				continue
 			}

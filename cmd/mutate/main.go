@@ -63,7 +63,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 			if m.Setting() {
 				file = "(setting)"
 			}
-			fmt.Fprintf(stdout, "%-34s %-27s %s\n  catchers: %s\n", m.Name, file, m.Bug, catchers)
+			fmt.Fprintf(stdout, "%-38s %-27s %s\n  catchers: %s\n", m.Name, file, m.Bug, catchers)
 		}
 		return 0
 	}
@@ -86,13 +86,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 	var rows []mutate.Row
 	for _, m := range ms {
 		r := s.Mutate(m)
-		fmt.Fprintf(stdout, "%-34s %-9s %-40s %s (%s)\n", r.Name, r.Status, r.Run, r.Checkers, r.Wall.Round(100*time.Millisecond))
+		fmt.Fprintf(stdout, "%-38s %-9s %-46s %s (%s)\n", r.Name, r.Status, r.Run, r.Checkers, r.Wall.Round(100*time.Millisecond))
 		rows = append(rows, r)
 	}
 	base := mutate.Row{Name: "baseline (no mutation)", File: "-", Status: mutate.Pass}
 	if *baseline > 0 {
 		base = s.Baseline(ms)
-		fmt.Fprintf(stdout, "%-34s %-9s %s (%s)\n", base.Name, base.Status, base.Run, base.Wall.Round(100*time.Millisecond))
+		fmt.Fprintf(stdout, "%-38s %-9s %s (%s)\n", base.Name, base.Status, base.Run, base.Wall.Round(100*time.Millisecond))
 	}
 	fmt.Fprintln(stdout)
 	all := rows

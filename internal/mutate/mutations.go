@@ -119,6 +119,19 @@ var Mutations = []Mutation{
 		Runs: []string{"gateway-node-crash", "zombie-connections", "swarm"},
 	},
 	{
+		Name: "resume-buffer-trimmed-early-unguarded",
+		Bug:  "as resume-buffer-trimmed-early, and a resume no longer checks that the buffer still covers the client's s",
+		File: "system/gateway/session.go",
+		Edits: []Edit{{
+			Find:    "\t\t\ts.buf.trimThrough(hb.LastSeq)\n",
+			Replace: "\t\t\ts.buf.trimThrough(s.seq)\n",
+		}, {
+			Find:    "\tcase !s.buf.covers(q.seq, s.seq):\n\t\tv = resumeGone\n",
+			Replace: "",
+		}},
+		Runs: []string{"gateway-node-crash", "zombie-connections", "swarm"},
+	},
+	{
 		Name: "relay-stale-roles",
 		Bug:  "a relay ignores a member's new roles (fanout from a stale member list)",
 		File: "system/guild/relay.go",

@@ -38,6 +38,11 @@ type Row struct {
 	Seeds    int    // seeds tried: the catching seed, or all of them
 	Runs     int    // scenario runs tried (seeds x runs)
 	Wall     time.Duration
+	// Changed counts, for a MISSED row, the runs whose fingerprint differs
+	// from the unmutated tree's: 0 means the mutant changed nothing the
+	// world records in any run (never exercised, or memory only).
+	Changed int
+	fps     map[string]string // run@seed -> fingerprint, as the mutant ran
 }
 
 // Options of a mutation session.
@@ -55,6 +60,9 @@ type Session struct {
 	o    Options
 	dir  string
 	orig map[string][]byte // pristine contents of the files mutations touch
+	// pristine holds the unmutated tree's fingerprints (run@seed), filled
+	// on demand for missed mutants' runs.
+	pristine map[string]string
 }
 
 // Start copies the tracked tree of o.Root (git ls-files, without
@@ -68,7 +76,7 @@ func Start(o Options) (*Session, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Session{o: o, dir: dir, orig: map[string][]byte{}}
+	s := &Session{o: o, dir: dir, orig: map[string][]byte{}, pristine: map[string]string{}}
 	for _, f := range strings.Split(string(out), "\x00") {
 		if f == "" || strings.HasPrefix(f, "guildsim-out/") || strings.Contains(f, "testdata/rapid/") {
 			continue
@@ -170,7 +178,65 @@ func (s *Session) Mutate(m Mutation) Row {
 		}
 	}
 	s.catch(&row, m.Runs, m.Test, s.o.Seeds)
+	if row.Status == Missed && !m.Setting() && m.Test == "" {
+		if err := s.compare(&row, m.Runs); err != nil {
+			row.Status, row.Detail = Failed, err.Error()
+		}
+	}
 	return done()
+}
+
+// compare fills a missed row's Changed and Detail: how many of its runs
+// the mutation changed, against the unmutated tree's fingerprints.
+func (s *Session) compare(row *Row, runs []string) error {
+	var todo []string
+	for _, r := range runs {
+		if _, ok := s.pristine[r+"@1"]; !ok {
+			todo = append(todo, r)
+		}
+	}
+	if len(todo) > 0 {
+		if err := s.restore(); err != nil {
+			return err
+		}
+		env := []string{"GUILDSIM_MUTANT_RUNS=" + strings.Join(todo, ","), "GUILDSIM_MUTANT_SEEDS=" + strconv.Itoa(s.o.Seeds), "GUILDSIM_MUTANT_FINGERPRINTS=1"}
+		out, err := s.goCmd(env, "test", "-p", "2", "./scenarios", "-run", "^TestMutantSeeds$", "-count=1", "-v", "-timeout", "2h")
+		if err != nil {
+			return fmt.Errorf("fingerprints of the unmutated tree: %v: %s", err, oneLine(string(out), 300))
+		}
+		for k, v := range runLines(out) {
+			s.pristine[k] = v
+		}
+	}
+	compared := 0
+	for k, fp := range row.fps {
+		want, ok := s.pristine[k]
+		if !ok {
+			continue
+		}
+		compared++
+		if want != fp {
+			row.Changed++
+		}
+	}
+	if row.Changed == 0 {
+		row.Detail = fmt.Sprintf("no run changed: all %d fingerprints equal the unmutated tree's (the mutated code is not exercised, or changes nothing the world records)", compared)
+	} else {
+		row.Detail = fmt.Sprintf("behaviour changed in %d of %d runs (fingerprints differ from the unmutated tree's), and every checker still says Ok", row.Changed, compared)
+	}
+	return nil
+}
+
+// runLines reads the "MUTANT RUN" lines: run@seed -> fingerprint.
+func runLines(out []byte) map[string]string {
+	m := map[string]string{}
+	for _, line := range strings.Split(string(out), "\n") {
+		if rest, ok := strings.CutPrefix(line, "MUTANT RUN "); ok {
+			f := fields(rest)
+			m[f["run"]+"@"+f["seed"]] = f["fingerprint"]
+		}
+	}
+	return m
 }
 
 // Baseline runs every catcher of ms on the unmutated tree for a few seeds:
@@ -239,6 +305,7 @@ func (s *Session) catch(row *Row, runs []string, test string, seeds int) {
 	}
 	env := []string{"GUILDSIM_MUTANT_RUNS=" + strings.Join(runs, ","), "GUILDSIM_MUTANT_SEEDS=" + strconv.Itoa(seeds)}
 	out, err := s.goCmd(env, "test", "-p", "2", "./scenarios", "-run", "^TestMutantSeeds$", "-count=1", "-v", "-timeout", "2h")
+	row.fps = runLines(out)
 	sc := bufio.NewScanner(bytes.NewReader(out))
 	sc.Buffer(make([]byte, 1<<20), 1<<24)
 	parsed := false
@@ -299,7 +366,8 @@ func failLine(out []byte) (checkers, detail string) {
 				names = append(names, name)
 			}
 			if detail == "" {
-				detail = oneLine(l, 200)
+				_, why, _ := strings.Cut(rest, ": ")
+				detail = oneLine(strings.TrimSuffix(name, "(unknown)")+": "+why, 200)
 			}
 		}
 		if first == "" && (strings.HasPrefix(l, "--- FAIL") || strings.HasPrefix(l, "panic")) {
