@@ -1,0 +1,217 @@
+package mutate
+
+// Mutation is one small source change to system code (or, with no Edits,
+// a legitimate but unsafe setting) and the runs expected to catch it.
+type Mutation struct {
+	// Name is what --only takes; Bug says in words what a developer got
+	// wrong.
+	Name string
+	Bug  string
+	// File is the file Edits apply to, from the repository root ("" for a
+	// setting).
+	File string
+	// Edits are applied in order; each Find must occur exactly once in the
+	// pristine File, or the mutation is STALE.
+	Edits []Edit
+	// Runs are TestMutantSeeds runs (scenario[:key=value...], see
+	// scenarios/mutant_test.go) tried seed by seed; Test, when set,
+	// replaces them with one go test -run of that test, caught if it
+	// fails.
+	Runs []string
+	Test string
+}
+
+// Edit replaces Find by Replace.
+type Edit struct {
+	Find, Replace string
+}
+
+// Setting reports whether m changes no source: a legitimate but unsafe
+// option the checkers must still catch.
+func (m Mutation) Setting() bool { return len(m.Edits) == 0 }
+
+// Mutations are the catalogue, in the order the table prints them. Each
+// is the smallest change a developer could make by mistake, against the
+// code as it is; TestFindsMatch keeps the list from rotting.
+var Mutations = []Mutation{
+	{
+		Name: "resume-replays-from-s",
+		Bug:  "a Resume replays from the client's s instead of s+1 (the client gets s again)",
+		File: "system/gateway/resume.go",
+		Edits: []Edit{{
+			Find:    "\t\tif s > seq {\n\t\t\tfn(s, &b.ring[(b.head+i)%int32(len(b.ring))])",
+			Replace: "\t\tif s >= seq {\n\t\t\tfn(s, &b.ring[(b.head+i)%int32(len(b.ring))])",
+		}},
+		Runs: []string{"gateway-node-crash", "zombie-connections", "swarm"},
+	},
+	{
+		Name: "quorum-write-one-ack",
+		Bug:  "a QUORUM write is acknowledged to the guild after one replica acknowledged it",
+		File: "system/store/coord_write.go",
+		Edits: []Edit{{
+			Find:    "reached = reached && bits.OnesCount8(l.acked) >= l.need",
+			Replace: "reached = reached && bits.OnesCount8(l.acked) >= 1",
+		}},
+		Runs: []string{"partition-during-send", "swarm"},
+	},
+	{
+		Name: "quorum-read-one-answer",
+		Bug:  "a QUORUM read is answered after one replica answered (a stale read)",
+		File: "system/store/coord_read.go",
+		Edits: []Edit{{
+			Find:    "\trd.answers = append(rd.answers, a)\n\tif len(rd.answers) < rd.need {",
+			Replace: "\trd.answers = append(rd.answers, a)\n\tif len(rd.answers) < 1 {",
+		}},
+		Runs: []string{"partition-during-send", "swarm"},
+	},
+	{
+		Name: "relay-skips-permissions",
+		Bug:  "a relay fans a message out to all its sessions without the VIEW_CHANNEL check",
+		File: "system/guild/relay.go",
+		Edits: []Edit{{
+			Find: "\tfanoutTo(ctx, &r.em, r.pol, r.sess, func(u uint64) []uint64 { return r.members[u].roles }, m.ch, m.msg, m.mentions)\n",
+			Replace: "\tr.em.begin(deliverOf(gateway.EventMessageCreate, m.msg))\n" +
+				"\tfor _, s := range r.sess {\n\t\tr.em.to(s.node, s.pid)\n\t}\n\tr.em.end(ctx)\n",
+		}},
+		Runs: []string{"chat-basic:fanout=relays", "partition-during-send:fanout=relays"},
+	},
+	{
+		Name: "snowflake-no-clock-guard",
+		Bug:  "the snowflake generator follows the clock backwards (no guard; and no assertion left to stop it)",
+		File: "system/store/generator.go",
+		Edits: []Edit{
+			{Find: "\tcase clock > g.lastMillis: // rule 2\n", Replace: "\tcase clock != g.lastMillis: // rule 2\n"},
+			{Find: "\tsim.Assert(id > g.last, \"store: generator minted an ID not above its last one\")\n", Replace: ""},
+		},
+		Runs: []string{"clock-skew-snowflakes", "swarm"},
+	},
+	{
+		Name: "resume-buffer-never-trimmed",
+		Bug:  "a heartbeat's d no longer trims the resume buffer (it fills to its bound and stays full)",
+		File: "system/gateway/session.go",
+		Edits: []Edit{{
+			Find:    "\t\tif s.state == sReady && hb.LastSeq <= s.seq {\n\t\t\ts.buf.trimThrough(hb.LastSeq)\n\t\t}\n",
+			Replace: "\t\t_ = hb\n",
+		}},
+		Runs: []string{"gateway-node-crash", "zombie-connections", "swarm"},
+	},
+	{
+		Name: "resume-buffer-unbounded",
+		Bug:  "the resume buffer ignores its bound (never drops its oldest event)",
+		File: "system/gateway/resume.go",
+		Edits: []Edit{{
+			Find:    "\tif int(b.n) == limit {\n",
+			Replace: "\tif false && int(b.n) == limit {\n",
+		}, {
+			Find:    "min(max(4, 2*len(b.ring)), limit)",
+			Replace: "max(4, 2*len(b.ring))",
+		}},
+		Runs: []string{"gateway-node-crash", "zombie-connections", "swarm"},
+	},
+	{
+		Name: "resume-buffer-trimmed-early",
+		Bug:  "a heartbeat trims the resume buffer up to the newest s sent, not the s the client confirmed",
+		File: "system/gateway/session.go",
+		Edits: []Edit{{
+			Find:    "\t\t\ts.buf.trimThrough(hb.LastSeq)\n",
+			Replace: "\t\t\ts.buf.trimThrough(s.seq)\n",
+		}},
+		Runs: []string{"gateway-node-crash", "zombie-connections", "swarm"},
+	},
+	{
+		Name: "resume-buffer-trimmed-early-unguarded",
+		Bug:  "as resume-buffer-trimmed-early, and a resume no longer checks that the buffer still covers the client's s",
+		File: "system/gateway/session.go",
+		Edits: []Edit{{
+			Find:    "\t\t\ts.buf.trimThrough(hb.LastSeq)\n",
+			Replace: "\t\t\ts.buf.trimThrough(s.seq)\n",
+		}, {
+			Find:    "\tcase !s.buf.covers(q.seq, s.seq):\n\t\tv = resumeGone\n",
+			Replace: "",
+		}},
+		Runs: []string{"gateway-node-crash", "zombie-connections", "swarm"},
+	},
+	{
+		Name: "relay-stale-roles",
+		Bug:  "a relay ignores a member's new roles (fanout from a stale member list)",
+		File: "system/guild/relay.go",
+		Edits: []Edit{{
+			Find:    "\t\tif e := r.members[m.user]; e != nil {\n\t\t\te.roles = m.roles\n\t\t}\n",
+			Replace: "\t\t_ = m\n",
+		}},
+		Runs: []string{"celebrity-join", "chat-basic:fanout=relays"},
+	},
+	{
+		Name: "heartbeat-timeout-never-enforced",
+		Bug:  "the gateway never closes a session whose heartbeats stopped (4009 never sent)",
+		File: "system/gateway/session.go",
+		Edits: []Edit{{
+			Find:    "\t\tctx.SetTimer(s.hbDeadline.Sub(now), heartbeatCheck{})\n\t\treturn\n\t}\n\ts.closeWith(ctx, CloseSessionTimedOut)\n",
+			Replace: "\t\tctx.SetTimer(s.hbDeadline.Sub(now), heartbeatCheck{})\n\t\treturn\n\t}\n\ts.hbArmed = false\n",
+		}},
+		Runs: []string{"zombie-connections", "swarm"},
+	},
+	{
+		Name: "hints-never-replayed",
+		Bug:  "a store coordinator keeps hints but never replays them to the replica that missed the write",
+		File: "system/store/hints.go",
+		Edits: []Edit{{
+			Find:    "\tif !p.up || len(p.hints) == 0 {\n",
+			Replace: "\tif true || len(p.hints) == 0 {\n",
+		}},
+		Runs: []string{"partition-during-send", "swarm"},
+	},
+	{
+		Name: "ack-although-store-failed",
+		Bug:  "the guild acknowledges a post although the store write failed (the failure is only counted)",
+		File: "system/guild/guild.go",
+		Edits: []Edit{{
+			Find:    "\t\tw := &write{req: m, from: ctx.Sender(), ch: ch}\n",
+			Replace: "\t\tw := &write{req: m, from: ctx.Sender(), ch: ch, id: uint64(msg)}\n",
+		}, {
+			Find:    "\tif r.Err != nil {\n\t\tw.failed = true\n\t\tg.stat.Rejected++\n\t\tctx.Send(w.from, MessageRejected{Request: w.req.Request, Err: fmt.Errorf(\"%w: %w\", ErrStore, r.Err)})\n\t} else {\n",
+			Replace: "\tif r.Err != nil {\n\t\tg.stat.Rejected++\n\t} else {\n",
+		}},
+		Runs: []string{"partition-during-send", "swarm"},
+	},
+	{
+		Name: "ack-before-store",
+		Bug:  "the guild acknowledges a post as soon as it sent the write to the store, before the store acknowledged it",
+		File: "system/guild/guild.go",
+		Edits: []Edit{{
+			Find:    "\t\tif err == nil {\n\t\t\tg.pending[id] = w\n",
+			Replace: "\t\tif err == nil {\n\t\t\tctx.Send(w.from, MessageCreated{Request: m.Request, ID: uint64(msg), Nonce: m.Nonce})\n\t\t\tg.pending[id] = w\n",
+		}},
+		Runs: []string{"partition-during-send", "swarm"},
+	},
+	{
+		Name: "client-zombie-check-off",
+		Bug:  "the client never notices a heartbeat left unacknowledged (zombie detection off)",
+		File: "system/client/client.go",
+		Edits: []Edit{{
+			Find:    "\tc.acked = false\n\tc.sendHeartbeat(ctx)\n",
+			Replace: "\tc.sendHeartbeat(ctx)\n",
+		}},
+		Runs: []string{"zombie-connections", "swarm"},
+	},
+	{
+		Name: "lost-sessions-never-rejoined",
+		Bug:  "a guild drops the sessions behind a broken link instead of joining them again",
+		File: "system/guild/guild.go",
+		Edits: []Edit{{
+			Find:    "\tif len(g.lost) == 0 {\n\t\tctx.SetTimer(rejoinEvery, rejoinTick{})\n\t}\n",
+			Replace: "\treturn\n\tif len(g.lost) == 0 {\n\t\tctx.SetTimer(rejoinEvery, rejoinTick{})\n\t}\n",
+		}},
+		Test: "TestFoundByProperties",
+	},
+	{
+		Name: "setting:consistency=one",
+		Bug:  "legitimate but unsafe: guilds write at consistency ONE",
+		Runs: []string{"partition-during-send:consistency=one"},
+	},
+	{
+		Name: "setting:store-sync=periodic",
+		Bug:  "legitimate but unsafe: storage nodes sync their commit log every 10 s (Cassandra's default)",
+		Runs: []string{"swarm:store-sync=periodic"},
+	},
+}
