@@ -169,7 +169,9 @@ func hotChannel() *Scenario {
 
 // celebrityJoin is one large guild with relays; a user who is not a member
 // joins (MemberAdd through the API edge) and posts a burst in a public
-// channel, which fans out to every online member.
+// channel, which fans out to every online member. Then up to 20 online
+// members lose the role that lets them see the private channel
+// (MemberSetRoles): relays must stop sending it to them.
 //
 // The celebrity's own client is not expected to receive MESSAGE_CREATE
 // (Truth.Receives false): its session identified before the join, and a
@@ -194,6 +196,22 @@ func celebrityJoin() *Scenario {
 			sw.Access.Grant(celeb, ch, sim.DefaultStart.Add(joinAt+sim.Second), Forever())
 			for k := range 10 {
 				sw.Post(joinAt+2*sim.Second+sim.Duration(k)*500*sim.Millisecond, c, 0, ch)
+			}
+			// Then a moderator takes the role away from some online members
+			// (sessions on relays): from the next message of its private
+			// channel on, they must get nothing of it.
+			revokeAt := joinAt + 10*sim.Second
+			gi := sw.Guilds[0]
+			private := gi.Channels[0]
+			revoked := 0
+			for _, c := range gi.Online {
+				u := sw.ClientsOf[c].User
+				if revoked == 20 || !sw.Access.CanSee(u, private, sim.DefaultStart.Add(revokeAt)) || r.Intn(3) != 0 {
+					continue
+				}
+				revoked++
+				sw.ToGuild(revokeAt, 0, guild.MemberSetRoles{User: u, Roles: nil})
+				sw.Access.Revoke(u, private, sim.DefaultStart.Add(revokeAt))
 			}
 		},
 	}

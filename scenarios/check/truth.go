@@ -76,6 +76,16 @@ func (a *Access) Grant(user, channel uint64, from, until sim.Time) {
 	a.grants[k] = iv
 }
 
+// Revoke ends user's grants of channel that cover at, at at (the instant
+// the revocation was issued).
+func (a *Access) Revoke(user, channel uint64, at sim.Time) {
+	for i, iv := range a.grants[userChannel{user, channel}] {
+		if iv.From <= at && at < iv.Until {
+			a.grants[userChannel{user, channel}][i].Until = at
+		}
+	}
+}
+
 // CanSee says whether user may see channel at true time t.
 func (a *Access) CanSee(user, channel uint64, t sim.Time) bool {
 	if a == nil {
