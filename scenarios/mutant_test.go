@@ -119,8 +119,10 @@ func parseMutantRuns(spec string) ([]mutantRun, error) {
 				mr.Options.Consistency = v
 			case "store-sync":
 				mr.Options.StoreSync = v
+			case "read-consistency":
+				mr.Options.ReadConsistency = v
 			default:
-				return nil, fmt.Errorf("run %q: option %q: want fanout, consistency or store-sync", one, k)
+				return nil, fmt.Errorf("run %q: option %q: want fanout, consistency, read-consistency or store-sync", one, k)
 			}
 		}
 		if _, err := Resolve(mr.Scenario, mr.Options); err != nil {

@@ -268,7 +268,8 @@ func (sw *World) Read(d sim.Duration, c uint32, ch uint64) bool {
 	sw.lastRead[c] = at
 	sw.Reads = append(sw.Reads, check.ReadCall{Client: c, Channel: ch, Limit: pageLimit, At: at})
 	pid := sw.ClientsOf[c].PID
-	sw.W.At(at, "read", func() { sw.W.Send(pid, client.ReadHistory{Channel: ch, Limit: pageLimit}) })
+	rh := client.ReadHistory{Channel: ch, Limit: pageLimit, Consistency: consistencies[sw.Opts.ReadConsistency]}
+	sw.W.At(at, "read", func() { sw.W.Send(pid, rh) })
 	return true
 }
 

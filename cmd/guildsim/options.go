@@ -43,6 +43,7 @@ var optionDefs = []optionDef{
 	{name: "liveness-bound", usage: "how long after the heal everything must have converged (1s-1h)", kind: 'd', dur: func(o *scenarios.Options) *sim.Duration { return &o.LivenessBound }},
 	{name: "consistency", usage: "level guilds store messages at: one, quorum or all (one is unsafe: the checkers catch it)", kind: 's', str: func(o *scenarios.Options) *string { return &o.Consistency }},
 	{name: "faults", usage: "the fault schedule instead of the scenario's, e.g. 'crash store-1 at +3s for 5s; partition-node guild-0 at +8s for 4s', or none", kind: 's', str: func(o *scenarios.Options) *string { return &o.Faults }},
+	{name: "read-consistency", usage: "level history reads use: one, quorum or all (one is not linearizable: Porcupine is not run)", kind: 's', str: func(o *scenarios.Options) *string { return &o.ReadConsistency }},
 	{name: "store-sync", usage: "storage nodes' commit log: batch or periodic (periodic loses acknowledged writes in a crash)", kind: 's', str: func(o *scenarios.Options) *string { return &o.StoreSync }},
 }
 

@@ -9,8 +9,9 @@ import (
 )
 
 // NoAckedMessageLost checks that every acknowledged message is in every
-// history read of its channel that was called after both the heal and the
-// message's acknowledgement, as far as the page reaches: a page covers a
+// history read of its channel that was called after both the heal (or
+// Truth.ConvergedAt, for reads at ONE) and the message's acknowledgement,
+// as far as the page reaches: a page covers a
 // message if the page is shorter than its limit (it is the whole channel)
 // or the message's ID is at least the page's oldest. Unknown if the run
 // recorded no such reads, or some acknowledged message is covered by none
@@ -23,7 +24,7 @@ func NoAckedMessageLost(h *History, t Truth) Verdict {
 	ix := buildIndex(h)
 	var finals []readOp
 	for _, r := range ix.reads {
-		if r.called && !r.failed && r.complete && r.callAt >= t.HealedAt {
+		if r.called && !r.failed && r.complete && r.callAt >= max(t.HealedAt, t.ConvergedAt) {
 			finals = append(finals, r)
 		}
 	}

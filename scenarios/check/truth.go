@@ -33,6 +33,11 @@ type Truth struct {
 	// EndAt is the true time the run stopped recording. Liveness is Unknown
 	// if EndAt < HealedAt + LivenessBound.
 	EndAt sim.Time
+	// ConvergedAt is when reads must see every acknowledged write again
+	// (NoAckedMessageLost judges reads called from then on): HealedAt for
+	// reads at QUORUM, later for reads at ONE (replicas converge by hinted
+	// handoff). Zero: HealedAt.
+	ConvergedAt sim.Time
 	// GuildOf names the guild of a channel (scenario set-up). With it, a
 	// client that missed messages while its session was out of their
 	// guild (a broken link) and then got that guild's GUILD_CREATE again is

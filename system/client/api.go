@@ -34,6 +34,9 @@ type SendMessage struct {
 type ReadHistory struct {
 	Channel uint64
 	Limit   int
+	// Consistency is the store read's level [QUORUM]; at ONE a read may
+	// miss acknowledged messages until the replicas converge.
+	Consistency store.Consistency
 }
 
 // sendTimeout is a post's timeout timer.
@@ -106,7 +109,7 @@ func (c *Client) readHistory(ctx *sim.Ctx, m ReadHistory) {
 		c.record(Record{Kind: KindHistoryFailed, ID: m.Channel})
 		return
 	}
-	if _, err := a.history.Read(ctx, store.ReadPage{Query: store.Query{Channel: store.Snowflake(m.Channel), Limit: m.Limit}}); err != nil {
+	if _, err := a.history.Read(ctx, store.ReadPage{Query: store.Query{Channel: store.Snowflake(m.Channel), Limit: m.Limit}, Consistency: m.Consistency}); err != nil {
 		c.record(Record{Kind: KindHistoryFailed, ID: m.Channel})
 	}
 }

@@ -55,7 +55,8 @@
 //     KindSendAck with the stored ID, or KindSendFailed (rejected, timed out
 //     after Config.SendTimeout: outcome unknown, or refused by the client's
 //     own MaxPendingSends bound).
-//   - ReadHistory{Channel, Limit}: the latest page from the store at QUORUM;
+//   - ReadHistory{Channel, Limit, Consistency}: the latest page from the
+//     store (at QUORUM unless Consistency says otherwise);
 //     recorded KindHistory and a KindHistoryMessage per message, newest
 //     first.
 //   - OpenGuild{GuildID}: op 14, which turns the guild's passive session
