@@ -181,26 +181,21 @@ func (c Cut) blocks(a, b sim.NodeID) bool {
 
 func overlaps(iv Interval, from, to sim.Time) bool { return iv.From <= to && from < iv.Until }
 
-// linkDisturbed says whether anything but skip (an index in g.Cuts, -1 for
-// none) touched the link between nodes a and b within [from, to]: a cut
-// between them either way, or any other fault of either node.
+// linkDisturbed says whether any fault but cut skip (an index in g.Cuts)
+// touched the link between nodes a and b within [from, to]: a cut between
+// them either way, or any other fault of either node.
 func (g *GatewayTruth) linkDisturbed(a, b sim.NodeID, skip int, from, to sim.Time) bool {
 	for i, c := range g.Cuts {
 		if i != skip && overlaps(c.During, from, to) && (c.blocks(a, b) || c.blocks(b, a)) {
 			return true
 		}
 	}
-	for _, f := range g.NodeFaults {
-		if (f.Node == a || f.Node == b) && overlaps(f.During, from, to) {
-			return true
-		}
-	}
-	return false
+	return g.nodeFaulted(a, b, from, to)
 }
 
-// heartbeatTimeout is rule 1 for cut ci of g.Cuts: it returns how many connections
-// it judged, how many of them the gateway closed with 4009, or a
-// violation.
+// heartbeatTimeout is rule 1 for cut ci of g.Cuts: it returns how many
+// connections it judged, how many of them the gateway closed with 4009,
+// or a violation.
 func heartbeatTimeout(ix *index, g *GatewayTruth, ci int, endAt sim.Time) (judged, closed int, violation string) {
 	cut := g.Cuts[ci]
 	d := g.HeartbeatInterval + g.HeartbeatGrace + closeSlack
