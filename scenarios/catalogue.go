@@ -252,3 +252,47 @@ func swarm() *Scenario {
 		},
 	}
 }
+
+// resumePastBuffer cuts the traffic from one gateway node to the clients
+// twice, 36 s each: longer than the stream timeout (30 s: the gateway gives
+// the connections up and its sessions wait for a resume) and shorter than
+// a heartbeat interval (41.25 s), so each client of that node learns of it
+// at its next heartbeat after the heal (a reset) and resumes on the same
+// node within the resume window. The first cut comes with steady chat: the
+// sessions missed a few dozen events, and every resume must be honoured.
+// The second comes with a burst of posts (20 a second in one guild while
+// the cut lasts): the sessions missed more events than the replay buffer
+// holds (gateway.Options.ResumeBufferEvents, 500), and the gateway must
+// refuse to resume them (Invalid Session) rather than replay past its
+// bound. GatewayProtocol judges both.
+func resumePastBuffer() *Scenario {
+	const (
+		firstCutAt  = 5 * sim.Second   // from the start of the safety phase
+		secondCutAt = 100 * sim.Second // likewise; the burst starts with it
+		cutFor      = 36 * sim.Second
+		burstEvery  = 50 * sim.Millisecond
+	)
+	return &Scenario{
+		Name:        "resume-past-buffer",
+		Description: "gateway->client cuts: resumes honoured after a few missed events, refused past the replay buffer",
+		Defaults:    Options{Guilds: 1, Channels: 20, Members: 8, PostEvery: 2 * sim.Second, Safety: 200 * sim.Second},
+		Workload: func(sw *World, r *sim.Rand) {
+			SteadyChat(sw, r)
+			gi := sw.Guilds[0]
+			from := sw.Opts.Warmup + secondCutAt
+			for t := from; t < from+cutFor; t += r.Duration(1, 2*burstEvery) {
+				c := gi.Online[r.Intn(len(gi.Online))]
+				ch := gi.Channels[1+r.Intn(len(gi.Channels)-1)] // public
+				sw.Post(t, c, 0, ch)
+			}
+		},
+		Faults: func(sw *World, r *sim.Rand) (faults.Schedule, []string, error) {
+			a := sw.Gateways[r.Intn(len(sw.Gateways))]
+			b := sw.Gateways[r.Intn(len(sw.Gateways))]
+			return faults.Schedule{
+				{Kind: faults.PartitionOneWay, At: firstCutAt, For: cutFor, Nodes: []sim.NodeID{a}, Other: sw.Clients},
+				{Kind: faults.PartitionOneWay, At: secondCutAt, For: cutFor, Nodes: []sim.NodeID{b}, Other: sw.Clients},
+			}, nil, nil
+		},
+	}
+}

@@ -37,7 +37,7 @@
 //
 // chat-basic, partition-during-send, gateway-node-crash,
 // zombie-connections, clock-skew-snowflakes, hot-channel, celebrity-join,
-// swarm. `go test ./scenarios` runs each for 3 seeds and requires every
+// swarm, resume-past-buffer. `go test ./scenarios` runs each for 3 seeds and requires every
 // checker to say Ok; GUILDSIM_SEEDS=100 go test ./scenarios -run Seeds -v
 // runs RunSeeds for 100 seeds each and prints pass/fail/unknown counts;
 // GUILDSIM_SCENARIO=x GUILDSIM_SEED=n go test ./scenarios -run TestReplay

@@ -11,6 +11,7 @@ import (
 	"github.com/guildsim/guildsim/scenarios/check"
 	"github.com/guildsim/guildsim/sim"
 	"github.com/guildsim/guildsim/system/client"
+	"github.com/guildsim/guildsim/system/gateway"
 )
 
 // Result is one run of one scenario with one seed.
@@ -262,6 +263,7 @@ func RunWith(name string, seed uint64, opts Options, cfg RunConfig) Result {
 		GuildOf:       sw.GuildOf,
 		LivenessBound: o.LivenessBound,
 		EndAt:         w.Now(),
+		Gateway:       gatewayTruth(sw, res.FaultLog),
 	}
 	if len(sw.receivesNot) > 0 {
 		t.Receives = func(c uint32, _ uint64) bool { return !sw.receivesNot[c] }
@@ -285,6 +287,59 @@ func RunWith(name string, seed uint64, opts Options, cfg RunConfig) Result {
 	res.Deliveries = deliveries(h)
 	res.Sent, res.Acked, res.SendFailed = sendCounts(h)
 	return finish()
+}
+
+// gatewayTruth is what check.GatewayProtocol needs: the gateway's options
+// (the world builds its gateway with the defaults, so they are read from
+// gateway.Options itself), each client's node, and the fault log as cuts
+// and node faults.
+func gatewayTruth(sw *World, log []faults.Entry) *check.GatewayTruth {
+	gopts := gateway.Options{Tokens: gateway.TokenMap{}}
+	sim.Assert(gopts.Validate() == nil, "scenarios: default gateway options are valid")
+	nodes := make([]sim.NodeID, len(sw.ClientsOf))
+	for c, ci := range sw.ClientsOf {
+		nodes[c] = sim.NoNode
+		if n, ok := sw.W.ProcessNode(ci.PID); ok {
+			nodes[c] = n
+		}
+	}
+	g := &check.GatewayTruth{
+		HeartbeatInterval: gopts.HeartbeatInterval, HeartbeatGrace: gopts.HeartbeatGrace,
+		ResumeWindow: gopts.ResumeWindow, ResumeBufferEvents: gopts.ResumeBufferEvents,
+		NodeOf: func(c uint32) sim.NodeID {
+			if int(c) < len(nodes) {
+				return nodes[c]
+			}
+			return sim.NoNode
+		},
+	}
+	for _, e := range log {
+		during := check.Interval{From: e.Start, Until: e.End}
+		switch {
+		case e.End == 0 && (e.Kind == faults.ClockJump || e.Kind == faults.Kill):
+			during.Until = e.Start + 1
+		case e.End == 0:
+			during.Until = check.Forever
+		}
+		both := func(a, b []sim.NodeID) {
+			g.Cuts = append(g.Cuts, check.Cut{From: a, To: b, During: during}, check.Cut{From: b, To: a, During: during})
+		}
+		switch e.Kind {
+		case faults.PartitionNode:
+			both(e.Nodes[:1], others(sw.W.Nodes(), e.Nodes[0]))
+		case faults.PartitionRegion, faults.PartitionHalves:
+			both(e.Nodes, e.Other)
+		case faults.PartitionBridge:
+			both(others(e.Nodes, e.Bridge), others(e.Other, e.Bridge))
+		case faults.PartitionOneWay:
+			g.Cuts = append(g.Cuts, check.Cut{From: e.Nodes, To: e.Other, During: during})
+		default:
+			for _, n := range e.Nodes {
+				g.NodeFaults = append(g.NodeFaults, check.NodeFault{Node: n, Kind: string(e.Kind), During: during})
+			}
+		}
+	}
+	return g
 }
 
 // finalReads plans, from elapsed time at, two reads of every channel by

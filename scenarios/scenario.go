@@ -55,13 +55,14 @@ var AllCheckers = []Checker{
 	{Name: "session-order", Check: check.SessionOrder},
 	{Name: "authorized", Check: check.Authorized},
 	{Name: "liveness", Check: check.Liveness},
+	{Name: "gateway-protocol", Check: check.GatewayProtocol},
 }
 
 // Catalogue returns every scenario, by name.
 func Catalogue() []*Scenario {
 	out := []*Scenario{
 		chatBasic(), partitionDuringSend(), gatewayNodeCrash(), zombieConnections(),
-		clockSkewSnowflakes(), hotChannel(), celebrityJoin(), swarm(),
+		clockSkewSnowflakes(), hotChannel(), celebrityJoin(), swarm(), resumePastBuffer(),
 	}
 	return out
 }

@@ -105,6 +105,6 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stdout, "result: not every mutation was caught (or the baseline failed)")
 		return 1
 	}
-	fmt.Fprintln(stdout, "result: every mutation caught")
+	fmt.Fprintln(stdout, "result: every mutation caught (or equivalent)")
 	return 0
 }

@@ -19,6 +19,13 @@
 //     not Ok (CAUGHT, with the checkers and the first verdict) or running
 //     out (MISSED); or a named test such as TestFoundByProperties, CAUGHT
 //     if it fails.
+//  5. A missed mutant's runs are compared with the unmutated tree's, run
+//     by run, by fingerprint. If every one is equal and the mutation says
+//     why it should be (Mutation.Equivalent: it changes only memory, say),
+//     it is EQUIVALENT, not a miss: it behaves exactly as the original
+//     wherever it ran, so no checker of client records can catch it. An
+//     undeclared mutant whose runs all match stays MISSED: code no
+//     scenario exercises is a gap to fill, not an equivalence.
 //
 // A baseline runs the same catchers on the unmutated tree for a few seeds:
 // they pass, so a catch is the mutation's doing. Settings (no edits, only

@@ -66,3 +66,18 @@ func TestApplyRejectsAmbiguousFinds(t *testing.T) {
 		t.Errorf("Apply = %q, %v; want \"xby\"", out, err)
 	}
 }
+
+// TestEquivalentIsNotAMiss: a mutant no run can tell from the original
+// (EQUIVALENT) does not fail the session; a MISSED one does.
+func TestEquivalentIsNotAMiss(t *testing.T) {
+	base := Row{Status: Pass}
+	if !AllCaught(base, []Row{{Status: Caught}, {Status: Equivalent}}) {
+		t.Error("CAUGHT and EQUIVALENT rows: want every mutation caught")
+	}
+	if AllCaught(base, []Row{{Status: Caught}, {Status: Missed}}) {
+		t.Error("a MISSED row: want not every mutation caught")
+	}
+	if AllCaught(Row{Status: Fail}, []Row{{Status: Equivalent}}) {
+		t.Error("a failed baseline: want not every mutation caught")
+	}
+}

@@ -18,13 +18,19 @@ import (
 type Status string
 
 const (
-	Caught    Status = "CAUGHT"
-	Missed    Status = "MISSED"
-	Stale     Status = "STALE"     // a Find no longer matches exactly once: fix the list
-	NoCompile Status = "NOCOMPILE" // the mutant does not build: fix the mutation
-	Failed    Status = "ERROR"     // the catcher could not run
-	Pass      Status = "PASS"      // the baseline: every catcher passes on the unmutated tree
-	Fail      Status = "FAIL"      // the baseline: some catcher fails with no mutation
+	Caught Status = "CAUGHT"
+	Missed Status = "MISSED"
+	// Equivalent: missed, declared equivalent (Mutation.Equivalent), and
+	// every run's fingerprint equals the unmutated tree's: the mutant
+	// behaves exactly as the original in every run (it changes only what
+	// the world does not record, such as memory held), so no checker of
+	// client records can catch it. Not counted as a miss.
+	Equivalent Status = "EQUIVALENT"
+	Stale      Status = "STALE"     // a Find no longer matches exactly once: fix the list
+	NoCompile  Status = "NOCOMPILE" // the mutant does not build: fix the mutation
+	Failed     Status = "ERROR"     // the catcher could not run
+	Pass       Status = "PASS"      // the baseline: every catcher passes on the unmutated tree
+	Fail       Status = "FAIL"      // the baseline: some catcher fails with no mutation
 )
 
 // Row is one line of the table.
@@ -179,7 +185,7 @@ func (s *Session) Mutate(m Mutation) Row {
 	}
 	s.catch(&row, m.Runs, m.Test, s.o.Seeds)
 	if row.Status == Missed && !m.Setting() && m.Test == "" {
-		if err := s.compare(&row, m.Runs); err != nil {
+		if err := s.compare(&row, m.Runs, m.Equivalent); err != nil {
 			row.Status, row.Detail = Failed, err.Error()
 		}
 	}
@@ -188,7 +194,7 @@ func (s *Session) Mutate(m Mutation) Row {
 
 // compare fills a missed row's Changed and Detail: how many of its runs
 // the mutation changed, against the unmutated tree's fingerprints.
-func (s *Session) compare(row *Row, runs []string) error {
+func (s *Session) compare(row *Row, runs []string, equivalent string) error {
 	var todo []string
 	for _, r := range runs {
 		if _, ok := s.pristine[r+"@1"]; !ok {
@@ -219,7 +225,10 @@ func (s *Session) compare(row *Row, runs []string) error {
 			row.Changed++
 		}
 	}
-	if row.Changed == 0 {
+	if row.Changed == 0 && compared > 0 && compared == len(row.fps) && equivalent != "" {
+		row.Status = Equivalent
+		row.Detail = fmt.Sprintf("equivalent: all %d fingerprints equal the unmutated tree's, as expected: %s", compared, equivalent)
+	} else if row.Changed == 0 {
 		row.Detail = fmt.Sprintf("no run changed: all %d fingerprints equal the unmutated tree's (the mutated code is not exercised, or changes nothing the world records)", compared)
 	} else {
 		row.Detail = fmt.Sprintf("behaviour changed in %d of %d runs (fingerprints differ from the unmutated tree's), and every checker still says Ok", row.Changed, compared)

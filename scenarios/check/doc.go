@@ -67,6 +67,24 @@
 //   - Liveness: after the heal, no online client stays disconnected longer
 //     than the bound, and messages sent after the heal reach every online
 //     client that should get them within the bound.
+//   - GatewayProtocol (gateway.go): three rules of the gateway, from the
+//     records and Truth.Gateway (the gateway's options, each client's node,
+//     the fault log as one-way cuts and node faults), never from gateway
+//     state. (1) Heartbeat timeout: when traffic from a client's node to
+//     the gateway node it is attached to is cut for at least
+//     HeartbeatInterval + HeartbeatGrace + 5 s (D), the client records the
+//     end of that connection within D of the cut's start (the gateway's
+//     4009, or an earlier end of its own); judged only when no other fault
+//     touched that link or either node from 3 min before the cut to its
+//     deadline. (2) A resume is honoured when it should be: a client's
+//     first Resume after it last heard from its session (at a), sent to
+//     the session's node by a + ResumeWindow - 45 s, with that node never
+//     crashed since the READY, no op 7 from it, no cut from the client's
+//     node to it and no other fault of either node from a - 3 min, and at
+//     most ResumeBufferEvents/2 posts in channels the user may see sent
+//     from a - 60 s to the Resume, is not answered Invalid Session
+//     (d=false). (3) A replay is bounded: between a Resume and its
+//     RESUMED a client receives at most ResumeBufferEvents events.
 //
 // # What a runner must record for Ok rather than Unknown
 //
@@ -81,6 +99,9 @@
 //     when some clients are meant to be offline.
 //   - Truth.HealedAt, LivenessBound and an EndAt at least LivenessBound after
 //     the heal and after the last post it wants judged (Liveness).
+//   - Truth.Gateway with the gateway's options, every client's node and
+//     every fault of the run (GatewayProtocol); a fault left out could make
+//     a legitimate outcome look like a violation.
 //
 // # Limits
 //

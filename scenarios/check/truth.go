@@ -46,6 +46,9 @@ type Truth struct {
 	// guild's channels. Nil: SessionOrder restarts every channel, Liveness
 	// counts no resync.
 	GuildOf func(channel uint64) uint64
+	// Gateway is how the scenario configured the gateway and which faults
+	// it applied, for GatewayProtocol (nil: Unknown).
+	Gateway *GatewayTruth
 	// ArtifactDir is where a checker may write what shows its failure
 	// (Porcupine's visualisation); empty: nowhere. It never changes a
 	// verdict.
