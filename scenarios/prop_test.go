@@ -265,6 +265,11 @@ func TestFoundByProperties(t *testing.T) {
 			Faults: "crash gateway-0 at +278ms for 44.945s; partition-bridge [gateway-1] | [guild-1,store-3,guild-0,store-0,store-1,gateway-0,store-2] bridge guild-1 at +16.104s for 7.428s; " +
 				"clock-drift gateway-1 +154ppm at +1m29.764s for 40.387s; partition-bridge [guild-1,store-3,gateway-0,store-0,store-1] | [store-2,guild-0,gateway-1] bridge store-2 at +428ms for 1m4.243s; " +
 				"disk-lose-syncs store-2 at +22ms for 521ms"}},
+		// A relay on another guild node than its guild lost its sessions to
+		// a broken link with the gateways while the guild's own link held:
+		// only the guild can join them again (relayLost, guild.go lose).
+		{"relay cut off from the gateways", 1, Options{Fanout: guild.FanoutRelays, Safety: 90 * sim.Second,
+			Faults: "partition-halves [guild-0] | [gateway-0,gateway-1] at +1s for 75s"}},
 		// Guild nodes crashing (once swarm and these tests included them):
 		// sessions never heard of the restarted guilds again (fixed: they
 		// watch their guilds' nodes, GUILD_DELETE, join again), and a
