@@ -135,17 +135,6 @@ func GatewayProtocol(h *History, t Truth) Verdict {
 	return ok(name, fmt.Sprintf("%d replays within %d events; %d connections cut off from their gateway closed in time (%d with 4009); %d resumes honoured as they should", replays, g.ResumeBufferEvents, timeouts, closed, resumes))
 }
 
-// endsConnection says whether a record ends the client's connection (or
-// tells it the session is over).
-func endsConnection(k client.Kind) bool {
-	switch k {
-	case client.KindClosed, client.KindClientClose, client.KindZombie, client.KindReconnect,
-		client.KindInvalidSession, client.KindStopped:
-		return true
-	}
-	return false
-}
-
 // replayBound is rule 3 for one client's records: it returns how many
 // replays (Resume ... RESUMED) it saw, or a violation.
 func replayBound(recs []client.Record, bound int) (int, string) {
@@ -167,7 +156,7 @@ func replayBound(recs []client.Record, bound int) (int, string) {
 				return replays, fmt.Sprintf("resumed at %v (Resume sent at %v with s %d to node %d) after a replay of %d events: more than the replay buffer's bound of %d; the gateway must refuse such a resume (Invalid Session).",
 					fmtTime(int64(rec.At)), fmtTime(int64(from.At)), from.Seq, from.Node, events, bound)
 			}
-		case endsConnection(rec.Kind):
+		case isDown(rec.Kind):
 			open = false
 		}
 	}
@@ -216,7 +205,7 @@ func heartbeatTimeout(ix *index, g *GatewayTruth, ci int, endAt sim.Time) (judge
 			switch r := recs[k]; {
 			case r.Kind == client.KindReady || r.Kind == client.KindResumed:
 				gw = r.Node
-			case endsConnection(r.Kind):
+			case isDown(r.Kind):
 				gw = sim.NoNode
 			}
 		}
@@ -226,7 +215,7 @@ func heartbeatTimeout(ix *index, g *GatewayTruth, ci int, endAt sim.Time) (judge
 		judged++
 		var end *client.Record
 		for ; k < len(recs); k++ {
-			if endsConnection(recs[k].Kind) {
+			if isDown(recs[k].Kind) {
 				end = &recs[k]
 				break
 			}

@@ -27,6 +27,8 @@ type clientView struct {
 	guildCreates map[uint64][]sim.Time
 }
 
+// isDown says whether a record ends the client's connection (or tells it
+// the session is over).
 func isDown(k client.Kind) bool {
 	switch k {
 	case client.KindClosed, client.KindZombie, client.KindInvalidSession, client.KindReconnect,
