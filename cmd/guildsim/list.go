@@ -4,7 +4,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"runtime/debug"
+	"strings"
 
 	"github.com/guildsim/guildsim/scenarios"
 )
@@ -43,7 +46,14 @@ func cmdVersion(args []string, stdout, stderr io.Writer) int {
 	}
 	version, commit, modified := "(devel)", commit, ""
 	if commit == "" {
-		commit = "unknown (built with -buildvcs=false; set -ldflags \"-X main.commit=...\")"
+		// go run and -buildvcs=false stamp no revision: read the checkout
+		// the command runs in, as go run ./cmd/guildsim from the repository
+		// does.
+		if rev, ok := gitHead("."); ok {
+			commit = rev + " (read from the checkout's .git)"
+		} else {
+			commit = "unknown (no VCS stamp and no .git here; set -ldflags \"-X main.commit=...\")"
+		}
 	}
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		if bi.Main.Version != "" {
@@ -64,4 +74,41 @@ func cmdVersion(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "guildsim %s commit %s\n", version, commit)
 	return exitOK
+}
+
+// gitHead returns the commit HEAD names in the git checkout containing dir
+// (a branch ref, loose or packed, or a detached HEAD).
+func gitHead(dir string) (string, bool) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", false
+	}
+	for {
+		gitDir := filepath.Join(abs, ".git")
+		if head, err := os.ReadFile(filepath.Join(gitDir, "HEAD")); err == nil {
+			h := strings.TrimSpace(string(head))
+			ref, isRef := strings.CutPrefix(h, "ref: ")
+			if !isRef {
+				return h, len(h) == 40
+			}
+			if b, err := os.ReadFile(filepath.Join(gitDir, filepath.FromSlash(ref))); err == nil {
+				return strings.TrimSpace(string(b)), true
+			}
+			packed, err := os.ReadFile(filepath.Join(gitDir, "packed-refs"))
+			if err != nil {
+				return "", false
+			}
+			for _, line := range strings.Split(string(packed), "\n") {
+				if sha, name, ok := strings.Cut(line, " "); ok && name == ref {
+					return sha, true
+				}
+			}
+			return "", false
+		}
+		parent := filepath.Dir(abs)
+		if parent == abs {
+			return "", false
+		}
+		abs = parent
+	}
 }

@@ -393,3 +393,35 @@ func TestDemoBudgetExhaustedIsTestbedFailure(t *testing.T) {
 func scenariosProgress(elapsedS, totalS int, events uint64) scenarios.Progress {
 	return scenarios.Progress{Elapsed: sim.Duration(elapsedS) * sim.Second, Total: sim.Duration(totalS) * sim.Second, Events: events}
 }
+
+// TestGitHead: the commit fallback of guildsim version reads a loose ref,
+// a packed ref and a detached HEAD.
+func TestGitHead(t *testing.T) {
+	const sha = "0123456789abcdef0123456789abcdef01234567"
+	dir := t.TempDir()
+	git := filepath.Join(dir, ".git")
+	require.NoError(t, os.MkdirAll(filepath.Join(git, "refs", "heads"), 0o755))
+	sub := filepath.Join(dir, "a", "b")
+	require.NoError(t, os.MkdirAll(sub, 0o755))
+	write := func(name, body string) { require.NoError(t, os.WriteFile(filepath.Join(git, name), []byte(body), 0o644)) }
+
+	write("HEAD", "ref: refs/heads/main\n")
+	write("refs/heads/main", sha+"\n")
+	got, ok := gitHead(sub)
+	require.True(t, ok)
+	require.Equal(t, sha, got, "loose ref, found from a subfolder")
+
+	require.NoError(t, os.Remove(filepath.Join(git, "refs", "heads", "main")))
+	write("packed-refs", "# pack-refs with: peeled\n"+sha+" refs/heads/main\n")
+	got, ok = gitHead(dir)
+	require.True(t, ok)
+	require.Equal(t, sha, got, "packed ref")
+
+	write("HEAD", sha+"\n")
+	got, ok = gitHead(dir)
+	require.True(t, ok)
+	require.Equal(t, sha, got, "detached HEAD")
+
+	_, ok = gitHead(t.TempDir())
+	require.False(t, ok, "no checkout")
+}
