@@ -403,7 +403,9 @@ func TestGitHead(t *testing.T) {
 	require.NoError(t, os.MkdirAll(filepath.Join(git, "refs", "heads"), 0o755))
 	sub := filepath.Join(dir, "a", "b")
 	require.NoError(t, os.MkdirAll(sub, 0o755))
-	write := func(name, body string) { require.NoError(t, os.WriteFile(filepath.Join(git, name), []byte(body), 0o644)) }
+	write := func(name, body string) {
+		require.NoError(t, os.WriteFile(filepath.Join(git, name), []byte(body), 0o644))
+	}
 
 	write("HEAD", "ref: refs/heads/main\n")
 	write("refs/heads/main", sha+"\n")
