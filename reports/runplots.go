@@ -100,26 +100,20 @@ func drawLatencyOverTime(dir string, r *Run, _ []time.Duration) (Figure, error) 
 }
 
 func drawMailboxDepth(dir string, r *Run, _ []time.Duration) (Figure, error) {
-	p := newPlot("Mailbox depth of the busiest processes", timeAxis, "messages queued")
-	series := busiest(r.MailboxDepths, maxMailboxSeries)
-	if len(series) == 0 {
-		return saveEmpty(p, dir, FigureMailboxDepth)
-	}
-	shadeFaults(p, r.Faults)
-	if err := addSeries(p, series); err != nil {
-		return Figure{}, err
-	}
-	p.Y.Min = 0
-	timeAxes(p, r)
-	legendHeadroom(p, len(series)+min(1, len(r.Faults)))
-	return saveFigure(p, dir, FigureMailboxDepth, false)
+	return drawTimeSeries(dir, r, FigureMailboxDepth, "Mailbox depth of the busiest processes", "messages queued",
+		busiest(r.MailboxDepths, maxMailboxSeries))
 }
 
 func drawConnectedClients(dir string, r *Run, _ []time.Duration) (Figure, error) {
-	p := newPlot("Connected clients", timeAxis, "clients")
-	series := nonEmpty(r.ConnectedClients)
+	return drawTimeSeries(dir, r, FigureConnectedClients, "Connected clients", "clients", nonEmpty(r.ConnectedClients))
+}
+
+// drawTimeSeries draws series over the run's time with its fault windows
+// shaded (or says there is no data).
+func drawTimeSeries(dir string, r *Run, name, title, yLabel string, series []Series) (Figure, error) {
+	p := newPlot(title, timeAxis, yLabel)
 	if len(series) == 0 {
-		return saveEmpty(p, dir, FigureConnectedClients)
+		return saveEmpty(p, dir, name)
 	}
 	shadeFaults(p, r.Faults)
 	if err := addSeries(p, series); err != nil {
@@ -128,7 +122,7 @@ func drawConnectedClients(dir string, r *Run, _ []time.Duration) (Figure, error)
 	p.Y.Min = 0
 	timeAxes(p, r)
 	legendHeadroom(p, len(series)+min(1, len(r.Faults)))
-	return saveFigure(p, dir, FigureConnectedClients, false)
+	return saveFigure(p, dir, name, false)
 }
 
 func saveEmpty(p *plot.Plot, dir, name string) (Figure, error) {

@@ -274,13 +274,20 @@ func (g *Guild) leave(ctx *sim.Ctx, pid sim.PID, demonitor bool) {
 			g.toRelay(ctx, int(s.relay), relayRemove{pid: pid})
 		}
 	}
-	last := int32(len(g.sessions) - 1)
+	g.sessions = dropSession(g.sessions, g.sessIdx, i)
+}
+
+// dropSession removes sess[i] by moving the last session into its place,
+// keeping idx (pid -> index) in step; it returns the shorter slice.
+func dropSession(sess []session, idx map[sim.PID]int32, i int32) []session {
+	pid := sess[i].pid
+	last := int32(len(sess) - 1)
 	if i != last {
-		g.sessions[i] = g.sessions[last]
-		g.sessIdx[g.sessions[i].pid] = i
+		sess[i] = sess[last]
+		idx[sess[i].pid] = i
 	}
-	g.sessions = g.sessions[:last]
-	delete(g.sessIdx, pid)
+	delete(idx, pid)
+	return sess[:last]
 }
 
 // open makes a passive session active (the user opened the guild: op 14).

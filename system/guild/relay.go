@@ -283,13 +283,7 @@ func (r *relay) remove(ctx *sim.Ctx, pid sim.PID) {
 			delete(r.members, user)
 		}
 	}
-	last := int32(len(r.sess) - 1)
-	if i != last {
-		r.sess[i] = r.sess[last]
-		r.idx[r.sess[i].pid] = i
-	}
-	r.sess = r.sess[:last]
-	delete(r.idx, pid)
+	r.sess = dropSession(r.sess, r.idx, i)
 }
 
 // fanout is the guild's fanout, done by the relay for its sessions.
