@@ -111,8 +111,8 @@ func startFault(w *sim.World, f Fault) func() {
 		return func() { w.Heal(id) }
 	case PartitionBridge:
 		// The two halves cannot see each other; the bridge sees both.
-		a := without(f.Nodes, f.Bridge)
-		b := without(f.Other, f.Bridge)
+		a := Without(f.Nodes, f.Bridge)
+		b := Without(f.Other, f.Bridge)
 		id := w.Partition(a, b)
 		return func() { w.Heal(id) }
 	case PartitionOneWay:
@@ -205,7 +205,30 @@ func conditions(f Fault) sim.LinkConditions {
 	}
 }
 
-func without(ids []sim.NodeID, x sim.NodeID) []sim.NodeID {
+// Cut is traffic a partition blocks: from every node of From to every node
+// of To.
+type Cut struct{ From, To []sim.NodeID }
+
+// Cuts says which traffic a partition fault blocks (what startFault asks
+// sim for), given every node of the world; nil for a fault that is not a
+// partition.
+func (f Fault) Cuts(all []sim.NodeID) []Cut {
+	both := func(a, b []sim.NodeID) []Cut { return []Cut{{From: a, To: b}, {From: b, To: a}} }
+	switch f.Kind {
+	case PartitionNode:
+		return both(f.Nodes[:1], Without(all, f.Nodes[0]))
+	case PartitionRegion, PartitionHalves:
+		return both(f.Nodes, f.Other)
+	case PartitionBridge:
+		return both(Without(f.Nodes, f.Bridge), Without(f.Other, f.Bridge))
+	case PartitionOneWay:
+		return []Cut{{From: f.Nodes, To: f.Other}}
+	}
+	return nil
+}
+
+// Without returns ids without x.
+func Without(ids []sim.NodeID, x sim.NodeID) []sim.NodeID {
 	out := make([]sim.NodeID, 0, len(ids))
 	for _, id := range ids {
 		if id != x {

@@ -161,3 +161,40 @@ func TestRunPhasesHealsThenWaitsForConvergence(t *testing.T) {
 	require.False(t, out.Converged)
 	require.Equal(t, 2*sim.Second, out.ConvergedAfter)
 }
+
+// TestCutsMatchWhatApplyBlocks: while a partition runs, datagrams cross
+// exactly the pairs Fault.Cuts does not name (every partition kind).
+func TestCutsMatchWhatApplyBlocks(t *testing.T) {
+	for _, kind := range []faults.Kind{faults.PartitionNode, faults.PartitionHalves, faults.PartitionBridge, faults.PartitionOneWay} {
+		t.Run(string(kind), func(t *testing.T) {
+			pw := newProbeWorld(t, 3, 5)
+			n := pw.nodes
+			f := faults.Fault{Kind: kind, For: sim.Minute, Nodes: n[:2], Other: n[2:]}
+			switch kind {
+			case faults.PartitionNode:
+				f.Nodes, f.Other = n[:1], nil
+			case faults.PartitionBridge:
+				f.Nodes, f.Other, f.Bridge = n[:3], n[2:], n[2]
+			}
+			_, err := faults.Apply(pw.w, faults.Schedule{f})
+			require.NoError(t, err)
+			require.NoError(t, pw.w.RunFor(sim.Millisecond))
+			blocked := map[[2]sim.NodeID]bool{}
+			for _, c := range f.Cuts(pw.w.Nodes()) {
+				for _, a := range c.From {
+					for _, b := range c.To {
+						blocked[[2]sim.NodeID{a, b}] = true
+					}
+				}
+			}
+			got := pw.reach(t)
+			for _, a := range n {
+				for _, b := range n {
+					if a != b {
+						require.Equal(t, !blocked[[2]sim.NodeID{a, b}], got[[2]sim.NodeID{a, b}], "%s -> %s", pw.w.NodeName(a), pw.w.NodeName(b))
+					}
+				}
+			}
+		})
+	}
+}

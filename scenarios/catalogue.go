@@ -40,21 +40,10 @@ func partitionDuringSend() *Scenario {
 				{Kind: faults.PartitionNode, At: safety / 10, For: safety / 4, Nodes: []sim.NodeID{g}},
 				{Kind: faults.PartitionNode, At: safety / 6, For: safety / 2, Nodes: []sim.NodeID{st}},
 				{Kind: faults.PartitionHalves, At: safety * 6 / 10, For: safety / 5, Nodes: sw.Guild, Other: sw.Store},
-				{Kind: faults.PartitionHalves, At: safety * 8 / 10, For: safety / 5, Nodes: []sim.NodeID{st}, Other: others(sw.Store, st)},
+				{Kind: faults.PartitionHalves, At: safety * 8 / 10, For: safety / 5, Nodes: []sim.NodeID{st}, Other: faults.Without(sw.Store, st)},
 			}, nil, nil
 		},
 	}
-}
-
-// others returns ids without id.
-func others(ids []sim.NodeID, id sim.NodeID) []sim.NodeID {
-	var out []sim.NodeID
-	for _, n := range ids {
-		if n != id {
-			out = append(out, n)
-		}
-	}
-	return out
 }
 
 // gatewayNodeCrash crashes one gateway node: its sessions die, its clients

@@ -321,22 +321,14 @@ func gatewayTruth(sw *World, log []faults.Entry) *check.GatewayTruth {
 		case e.End == 0:
 			during.Until = check.Forever
 		}
-		both := func(a, b []sim.NodeID) {
-			g.Cuts = append(g.Cuts, check.Cut{From: a, To: b, During: during}, check.Cut{From: b, To: a, During: during})
-		}
-		switch e.Kind {
-		case faults.PartitionNode:
-			both(e.Nodes[:1], others(sw.W.Nodes(), e.Nodes[0]))
-		case faults.PartitionRegion, faults.PartitionHalves:
-			both(e.Nodes, e.Other)
-		case faults.PartitionBridge:
-			both(others(e.Nodes, e.Bridge), others(e.Other, e.Bridge))
-		case faults.PartitionOneWay:
-			g.Cuts = append(g.Cuts, check.Cut{From: e.Nodes, To: e.Other, During: during})
-		default:
-			for _, n := range e.Nodes {
-				g.NodeFaults = append(g.NodeFaults, check.NodeFault{Node: n, Kind: string(e.Kind), During: during})
+		if cuts := e.Fault.Cuts(sw.W.Nodes()); cuts != nil {
+			for _, c := range cuts {
+				g.Cuts = append(g.Cuts, check.Cut{From: c.From, To: c.To, During: during})
 			}
+			continue
+		}
+		for _, n := range e.Nodes {
+			g.NodeFaults = append(g.NodeFaults, check.NodeFault{Node: n, Kind: string(e.Kind), During: during})
 		}
 	}
 	return g
