@@ -14,7 +14,9 @@
 //  2. Apply schedules each fault's start and end as world actions. They run
 //     in virtual time like everything else, appear in the trace as
 //     "fault-start ..." and "fault-end ..." lines, and are recorded in the
-//     Log with their true start and end times, for reports.
+//     Log with their true start and end times, for reports. Fault.Cuts
+//     names the traffic a partition blocks (what Apply asks sim for), so
+//     that checkers can reason about a run's cuts from its Log.
 //  3. Every start is paired with an end (Partition/Heal, Crash/Restart,
 //     SetLinkConditions/ClearLinkConditions, skew and drift back to zero,
 //     disk back to normal), except instantaneous kinds (clock jump, process
