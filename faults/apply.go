@@ -19,7 +19,11 @@ type Log struct {
 // (and stays zero for instantaneous kinds).
 type Entry struct {
 	Fault
+	// Description is the fault as scheduled (Fault.Describe: offset from
+	// the schedule's start); Subject only its kind, nodes and amount, for
+	// lines that give Start and End instead.
 	Description string
+	Subject     string
 	Start, End  sim.Time
 }
 
@@ -51,7 +55,7 @@ func (l *Log) start(f Fault) {
 		return // the run is past its safety phase: faults scheduled late are dropped
 	}
 	w := l.w
-	l.Entries = append(l.Entries, Entry{Fault: f, Description: f.Describe(w), Start: w.Now()})
+	l.Entries = append(l.Entries, Entry{Fault: f, Description: f.Describe(w), Subject: f.Subject(w), Start: w.Now()})
 	idx := len(l.Entries) - 1
 	end := startFault(w, f)
 	if f.Kind.instantaneous() || end == nil {

@@ -72,8 +72,20 @@ type Fault struct {
 	Amount int64
 }
 
-// Describe renders f with node names, for logs and reports.
+// Describe renders f with node names, for logs and reports: its kind,
+// nodes and amount (Subject), then when it starts and for how long, as a
+// schedule written out (--faults) reads it.
 func (f Fault) Describe(w *sim.World) string {
+	s := fmt.Sprintf("%s at +%s", f.Subject(w), f.At)
+	if !f.Kind.instantaneous() {
+		s += " for " + f.For.String()
+	}
+	return s
+}
+
+// Subject renders f's kind, nodes and amount without its timing, for
+// lines that give the fault's true start and end instead.
+func (f Fault) Subject(w *sim.World) string {
 	names := func(ids []sim.NodeID) string {
 		s := make([]string, len(ids))
 		for i, id := range ids {
@@ -100,11 +112,7 @@ func (f Fault) Describe(w *sim.World) string {
 	default:
 		what = names(f.Nodes)
 	}
-	s := fmt.Sprintf("%s %s at +%s", f.Kind, what, f.At)
-	if !f.Kind.instantaneous() {
-		s += " for " + f.For.String()
-	}
-	return s
+	return fmt.Sprintf("%s %s", f.Kind, what)
 }
 
 // Validate says what is wrong with f, if anything.
@@ -128,21 +136,33 @@ func (f Fault) Validate(w *sim.World) error {
 		if len(f.Other) == 0 {
 			return fmt.Errorf("fault %s: the other side is empty", f.Kind)
 		}
+	}
+	if err := f.CheckAmount(); err != nil {
+		return fmt.Errorf("fault %s: %w", f.Kind, err)
+	}
+	return nil
+}
+
+// CheckAmount says whether f.Amount is in range for its kind. It needs no
+// world, so a schedule written out (--faults) is checked when it is parsed,
+// before anything runs.
+func (f Fault) CheckAmount() error {
+	switch f.Kind {
 	case LossBurst, DupReorder:
 		if f.Amount < 0 || f.Amount > 1_000_000 {
-			return fmt.Errorf("fault %s: Amount %d: a ratio in ppm must be between 0 and 1000000", f.Kind, f.Amount)
+			return fmt.Errorf("amount %dppm: a ratio in ppm must be between 0 and 1000000", f.Amount)
 		}
 	case ClockDrift:
 		if f.Amount < -500_000 || f.Amount > 500_000 {
-			return fmt.Errorf("fault %s: Amount %d: drift must be between -500000 and 500000 ppm", f.Kind, f.Amount)
+			return fmt.Errorf("amount %+dppm: a drift must be between -500000 and +500000 ppm", f.Amount)
 		}
 	case DiskSlow:
 		if f.Amount < 1 || f.Amount > 10_000 {
-			return fmt.Errorf("fault %s: Amount %d: a slow-down factor must be between 1 and 10000", f.Kind, f.Amount)
+			return fmt.Errorf("amount x%d: a slow-down factor must be between x1 and x10000", f.Amount)
 		}
 	case LatencySpike:
 		if f.Amount < 0 {
-			return fmt.Errorf("fault %s: Amount %d: latency must not be negative", f.Kind, f.Amount)
+			return fmt.Errorf("amount %s: an added latency must not be negative", sim.Duration(f.Amount))
 		}
 	}
 	return nil

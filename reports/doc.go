@@ -21,13 +21,15 @@
 // Missing data never fails a report: a figure with nothing to draw says
 // "no data", and an empty Run gives a complete, if dull, report.
 //
-// # summary.json (schema_version 1)
+// # summary.json (schema_version 2)
 //
 // One JSON object. Durations are integer nanoseconds in fields ending in _ns.
 // New fields may be added without changing schema_version; removing a field
-// or changing its meaning increments it. Lists are never null.
+// or changing its meaning increments it. Lists are never null. Its words
+// are the command's results lines' and replay files': seed a string,
+// verdicts Ok/Illegal/Unknown, pass.
 //
-//	schema_version  int     1
+//	schema_version  int     2 (1: "passed" for pass, verdicts in lower case)
 //	scenario        string  scenario name
 //	seed            string  root seed, decimal (a string so that jq and
 //	                        JavaScript do not round seeds above 2^53)
@@ -36,16 +38,19 @@
 //	events          int     events processed
 //	simulated_ns    int     simulated time covered
 //	wall_ns         int     real time taken
-//	passed          bool    every verdict is "ok" (true when no checker ran)
+//	pass            bool    every verdict is "Ok" (true when no checker ran)
+//	version         string  the guildsim build that ran it (guildsim version)
+//	replay          string  the command that reruns the run exactly
 //	latency         object  delivery latency: count, mean_ns, p50_ns, p90_ns,
 //	                        p99_ns, p999_ns, max_ns (nearest-rank; all 0 when
 //	                        count is 0)
-//	verdicts        array   {checker, result: "ok"|"illegal"|"unknown",
+//	verdicts        array   {checker, result: "Ok"|"Illegal"|"Unknown",
 //	                        detail (first violation, omitted when empty),
 //	                        artifact (file relative to the report, omitted
 //	                        when empty)}
-//	faults          array   {description, start_ns, end_ns}; end_ns is 0
-//	                        for an instantaneous fault
+//	faults          array   {description, start_ns, end_ns}: start_ns and
+//	                        end_ns from the world's start; end_ns is 0 for
+//	                        an instantaneous fault
 //	counters        array   {name, value} in the order the run gave
 //	figures         array   figure file names in the report folder
 //

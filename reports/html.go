@@ -16,9 +16,9 @@ table { border-collapse: collapse; margin: 0.5em 0 1.5em; }
 th, td { border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: left; vertical-align: top; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 pre { white-space: pre-wrap; margin: 0; }
-.ok { color: #1a7f37; font-weight: bold; }
-.illegal { color: #cf222e; font-weight: bold; }
-.unknown { color: #9a6700; font-weight: bold; }
+.ok, .Ok { color: #1a7f37; font-weight: bold; }
+.illegal, .Illegal { color: #cf222e; font-weight: bold; }
+.unknown, .Unknown { color: #9a6700; font-weight: bold; }
 figure { margin: 1em 0 2em; }
 figure img { max-width: 100%; border: 1px solid #eee; }
 figcaption { font-size: 0.9em; color: #555; }
@@ -83,6 +83,8 @@ var runTemplate = template.Must(template.New("report.html").Funcs(funcs).Parse(f
 <tr><th>simulated time</th><td class="num">{{ns .S.SimulatedNs}}</td></tr>
 <tr><th>wall time</th><td class="num">{{ns .S.WallNs}}</td></tr>
 <tr><th>deliveries</th><td class="num">{{.S.Latency.Count}}</td></tr>
+{{if .S.Replay}}<tr><th>replay</th><td><code>{{.S.Replay}}</code></td></tr>{{end}}
+{{if .S.Version}}<tr><th>guildsim version</th><td><code>{{.S.Version}}</code></td></tr>{{end}}
 </table>
 
 <h3>Delivery latency</h3>

@@ -23,6 +23,8 @@ func syntheticRun() *Run {
 		Scenario:    "partition-heal",
 		Seed:        18446744073709551615, // above 2^53: must survive JSON
 		Fingerprint: "9f2c4e1a",
+		Version:     "v1.2.3 commit 0123abc",
+		Replay:      "go run ./cmd/guildsim run --scenario partition-heal --seed 18446744073709551615",
 		Options:     map[string]string{"members": "1000", "loss_ratio": "0.01", "fanout": "relays"},
 		Events:      123456,
 		Simulated:   60 * time.Second,
@@ -90,9 +92,12 @@ func TestWriteRun(t *testing.T) {
 		// The detail is escaped, never raw.
 		`read &lt;x&gt; returned &#34;7&#34; &amp; not 8`,
 		`<a href="porcupine.html">porcupine.html</a>`,
-		`class="illegal"`, `class="unknown"`, "FAIL",
+		`class="Illegal"`, `class="Unknown"`, "FAIL",
 		"partition node-1 | node-2", "crash node-3", "instant", "10s",
 		"messages_sent", "9000",
+		// The version and the replay command, in the summary.
+		"<th>guildsim version</th><td><code>v1.2.3 commit 0123abc</code>",
+		"<th>replay</th><td><code>go run ./cmd/guildsim run --scenario partition-heal --seed 18446744073709551615</code>",
 	} {
 		if !strings.Contains(page, want) {
 			t.Errorf("report.html lacks %q", want)
@@ -163,7 +168,7 @@ func TestWriteRunEmpty(t *testing.T) {
 		}
 	}
 	js := readFile(t, rep.Summary)
-	for _, want := range []string{`"verdicts": []`, `"faults": []`, `"counters": []`, `"options": {}`, `"schema_version": 1`} {
+	for _, want := range []string{`"verdicts": []`, `"faults": []`, `"counters": []`, `"options": {}`, `"schema_version": 2`, `"pass": true`} {
 		if !strings.Contains(js, want) {
 			t.Errorf("empty summary.json lacks %s:\n%s", want, js)
 		}

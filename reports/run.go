@@ -15,6 +15,12 @@ type Run struct {
 	// same options produce the same text.
 	Options map[string]string
 
+	// Version is the guildsim build that ran it; Replay the command that
+	// reruns it exactly. Both are shown in the summary and kept in
+	// summary.json, so a report forwarded alone can be reproduced.
+	Version string
+	Replay  string
+
 	Events    int64
 	Simulated time.Duration // simulated time covered by the run
 	Wall      time.Duration // real time the run took
@@ -52,11 +58,12 @@ type Verdict struct {
 	Artifact string
 }
 
-// Checker results, spelled as in summary.json.
+// Checker results, spelled as in summary.json and, as Porcupine spells
+// them, in the command's results lines and replay files.
 const (
-	ResultOK      = "ok"
-	ResultIllegal = "illegal"
-	ResultUnknown = "unknown"
+	ResultOK      = "Ok"
+	ResultIllegal = "Illegal"
+	ResultUnknown = "Unknown"
 )
 
 // FaultWindow is one injected fault. End is zero for an instantaneous fault

@@ -10,7 +10,7 @@ import (
 // SummarySchemaVersion is the schema_version written to summary.json. It
 // changes only when a field is removed or changes meaning; new fields may be
 // added within a version, so readers must ignore fields they do not know.
-const SummarySchemaVersion = 1
+const SummarySchemaVersion = 2
 
 // Summary is the content of summary.json; see the package documentation for
 // the schema. Durations are integer nanoseconds, in fields ending in _ns.
@@ -25,12 +25,16 @@ type Summary struct {
 	Events      int64             `json:"events"`
 	SimulatedNs int64             `json:"simulated_ns"`
 	WallNs      int64             `json:"wall_ns"`
-	Passed      bool              `json:"passed"`
-	Latency     LatencySummary    `json:"latency"`
-	Verdicts    []VerdictSummary  `json:"verdicts"`
-	Faults      []FaultSummary    `json:"faults"`
-	Counters    []CounterSummary  `json:"counters"`
-	Figures     []string          `json:"figures"`
+	// Passed is every verdict Ok ("pass", as in results lines: schema 1
+	// called it "passed").
+	Passed   bool             `json:"pass"`
+	Version  string           `json:"version"`
+	Replay   string           `json:"replay"`
+	Latency  LatencySummary   `json:"latency"`
+	Verdicts []VerdictSummary `json:"verdicts"`
+	Faults   []FaultSummary   `json:"faults"`
+	Counters []CounterSummary `json:"counters"`
+	Figures  []string         `json:"figures"`
 }
 
 // LatencySummary is the delivery latency distribution of a run.
@@ -65,7 +69,7 @@ type CounterSummary struct {
 	Value int64  `json:"value"`
 }
 
-// Passed reports whether every checker said ok. A run without checkers
+// Passed reports whether every checker said Ok. A run without checkers
 // passes: there was nothing to fail.
 func (r *Run) Passed() bool {
 	for _, v := range r.Verdicts {
@@ -90,6 +94,8 @@ func Summarize(r *Run, figures []string) Summary {
 		SimulatedNs:   int64(r.Simulated),
 		WallNs:        int64(r.Wall),
 		Passed:        r.Passed(),
+		Version:       r.Version,
+		Replay:        r.Replay,
 		Latency: LatencySummary{
 			Count: q.Count, MeanNs: int64(q.Mean), P50Ns: int64(q.P50), P90Ns: int64(q.P90),
 			P99Ns: int64(q.P99), P999Ns: int64(q.P999), MaxNs: int64(q.Max),

@@ -118,11 +118,11 @@ type limit struct {
 	unit   string
 }
 
-// Validate rejects an option out of range with an error naming it, its value
-// and what is accepted.
-func (o Options) Validate() error {
+// limits are the options' ranges, for Validate, RangeOf and the
+// documentation.
+func (o Options) limits() []limit {
 	d := func(v sim.Duration) int64 { return int64(v) }
-	limits := []limit{
+	return []limit{
 		{"--regions", int64(o.Regions), 1, 8, ""},
 		{"--store-nodes", int64(o.StoreNodes), 3, 64, ""},
 		{"--guild-nodes", int64(o.GuildNodes), 1, 64, ""},
@@ -140,6 +140,37 @@ func (o Options) Validate() error {
 		{"--liveness", d(o.Liveness), d(o.LivenessBound), d(sim.Hour), "d"},
 		{"--fanout", int64(o.Fanout), int64(guild.FanoutDirect), int64(guild.FanoutRelays), "f"},
 	}
+}
+
+// accepted says what l accepts, as errors and RangeOf print it.
+func (l limit) accepted() string {
+	switch l.unit {
+	case "d":
+		return fmt.Sprintf("must be between %s and %s", sim.Duration(l.lo), sim.Duration(l.hi))
+	case "f":
+		return "must be direct, per-node or relays"
+	}
+	return fmt.Sprintf("must be between %d and %d", l.lo, l.hi)
+}
+
+// RangeOf says what the numeric option flag (e.g. "--members") accepts,
+// in the words Validate uses ("must be between 2 and 100000"), so that a
+// caller refusing an explicit zero (which Options reads as "the default")
+// says the same as Validate says of any other value out of range. ok is
+// false for an option without a numeric range. The range of --liveness
+// starts at the resolved o's --liveness-bound.
+func (o Options) RangeOf(flag string) (string, bool) {
+	for _, l := range o.limits() {
+		if l.name == flag {
+			return l.accepted(), true
+		}
+	}
+	return "", false
+}
+
+// Validate rejects an option out of range with an error naming it, its value
+// and what is accepted.
+func (o Options) Validate() error {
 	if _, ok := consistencies[o.Consistency]; !ok {
 		return fmt.Errorf("guildsim: --consistency %q: must be one, quorum or all", o.Consistency)
 	}
@@ -149,22 +180,24 @@ func (o Options) Validate() error {
 	if _, ok := syncPolicies[o.StoreSync]; !ok {
 		return fmt.Errorf("guildsim: --store-sync %q: must be batch or periodic", o.StoreSync)
 	}
-	if o.Faults != "" && o.Faults != "none" {
-		if err := validateSchedule(o); err != nil {
-			return err
-		}
-	}
-	for _, l := range limits {
+	for _, l := range o.limits() {
 		if l.value >= l.lo && l.value <= l.hi {
 			continue
 		}
 		switch l.unit {
 		case "d":
-			return fmt.Errorf("guildsim: %s %s: must be between %s and %s", l.name, sim.Duration(l.value), sim.Duration(l.lo), sim.Duration(l.hi))
+			return fmt.Errorf("guildsim: %s %s: %s", l.name, sim.Duration(l.value), l.accepted())
 		case "f":
-			return fmt.Errorf("guildsim: %s %d: must be direct, per-node or relays", l.name, l.value)
+			return fmt.Errorf("guildsim: %s %d: %s", l.name, l.value, l.accepted())
 		}
-		return fmt.Errorf("guildsim: %s %d: must be between %d and %d", l.name, l.value, l.lo, l.hi)
+		return fmt.Errorf("guildsim: %s %d: %s", l.name, l.value, l.accepted())
+	}
+	// The schedule last: it is checked against the topology and the
+	// safety phase, which must be in range first.
+	if o.Faults != "" && o.Faults != "none" {
+		if err := validateSchedule(o); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -242,12 +242,15 @@ func RunWith(name string, seed uint64, opts Options, cfg RunConfig) Result {
 	log.HealAll()
 	res.HealedAt = w.Now()
 	res.FaultLog = log.Entries
+	// One origin for every instant a run prints: the world's start, as
+	// verdicts and the trace count time (the schedule's own offsets count
+	// from the safety phase's start, so the line does not repeat them).
 	for _, e := range log.Entries {
-		line := fmt.Sprintf("%s: started %s", e.Description, e.Start.Sub(sim.DefaultStart))
+		line := fmt.Sprintf("+%s", e.Start.Sub(sim.DefaultStart))
 		if e.End != 0 {
-			line += fmt.Sprintf(", ended %s", e.End.Sub(sim.DefaultStart))
+			line += fmt.Sprintf(" to +%s", e.End.Sub(sim.DefaultStart))
 		}
-		res.Faults = append(res.Faults, line)
+		res.Faults = append(res.Faults, line+": "+e.Subject)
 	}
 	if err := runTo(stopAt); err != nil {
 		res.Err = err

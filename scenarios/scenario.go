@@ -44,6 +44,12 @@ type Scenario struct {
 type Checker struct {
 	Name  string
 	Check func(h *check.History, t check.Truth) check.Verdict
+	// Liveness marks a checker of the liveness phase: it judges whether the
+	// healed system converged within a bound (TigerBeetle's liveness mode),
+	// not whether something wrong happened. The command exits with its own
+	// code when only such checkers fail, so CI can tell "lost a write"
+	// from "did not recover in time".
+	Liveness bool
 }
 
 // AllCheckers are the checkers of scenarios/check, in report order.
@@ -54,8 +60,27 @@ var AllCheckers = []Checker{
 	{Name: "no-acked-message-lost", Check: check.NoAckedMessageLost},
 	{Name: "session-order", Check: check.SessionOrder},
 	{Name: "authorized", Check: check.Authorized},
-	{Name: "liveness", Check: check.Liveness},
+	{Name: "liveness", Check: check.Liveness, Liveness: true},
+	// gateway-protocol is a safety checker: each of its rules (a cut-off
+	// connection closed within heartbeat interval + grace, a resume within
+	// the window and the buffer honoured, a replay never past the
+	// 500-event bound) is a promise the gateway keeps under faults, and a
+	// violation is a wrong answer at one instant of the history (a
+	// deadline passed, an Invalid Session sent, a bound exceeded), not a
+	// failure to converge after the heal.
 	{Name: "gateway-protocol", Check: check.GatewayProtocol},
+}
+
+// IsLivenessChecker says whether the checker called name judges liveness
+// (see Checker.Liveness); any other name, known or not, is a safety
+// checker, so that a checker added without thought fails as safety.
+func IsLivenessChecker(name string) bool {
+	for _, c := range AllCheckers {
+		if c.Name == name {
+			return c.Liveness
+		}
+	}
+	return false
 }
 
 // Catalogue returns every scenario, by name.

@@ -31,6 +31,7 @@ import (
 // scheduleFault is one parsed fault with node names, before the names are
 // resolved against a topology.
 type scheduleFault struct {
+	text         string // as written, for errors
 	f            faults.Fault
 	nodes, other []string
 	bridge       string
@@ -48,6 +49,7 @@ func parseSchedule(text string) ([]scheduleFault, error) {
 		if err != nil {
 			return nil, fmt.Errorf("guildsim: --faults %q: %w", part, err)
 		}
+		sf.text = part
 		out = append(out, sf)
 	}
 	return out, nil
@@ -88,7 +90,16 @@ func parseFault(s string) (scheduleFault, error) {
 	what = strings.TrimSpace(what)
 	list := func(s string) ([]string, error) {
 		s = strings.TrimSpace(s)
-		s = strings.TrimPrefix(strings.TrimSuffix(s, "]"), "[")
+		// A side is [A,B] or a bare A,B: a bracket anywhere else is a typo
+		// that would otherwise become part of a node name, or vanish.
+		if inner, ok := strings.CutPrefix(s, "["); ok {
+			if s, ok = strings.CutSuffix(inner, "]"); !ok {
+				return nil, fmt.Errorf("unbalanced brackets in %q: want [A,B]", "["+inner)
+			}
+		}
+		if strings.ContainsAny(s, "[]") {
+			return nil, fmt.Errorf("unbalanced brackets in %q: want [A,B]", s)
+		}
 		var names []string
 		for _, n := range strings.Split(s, ",") {
 			if n = strings.TrimSpace(n); n == "" {
@@ -174,7 +185,32 @@ func parseFault(s string) (scheduleFault, error) {
 			return sf, err
 		}
 	}
-	return sf, nil
+	if err := sf.f.CheckAmount(); err != nil {
+		return sf, err
+	}
+	return sf, sf.checkSides()
+}
+
+// checkSides rejects a node on both sides of a partition (partitioned
+// from itself) or named twice on one side: such a fault cuts nothing the
+// user meant, or cuts a node off from itself, which sim cannot do.
+func (sf scheduleFault) checkSides() error {
+	seen := map[string]string{}
+	for _, side := range []struct {
+		name  string
+		nodes []string
+	}{{"first side", sf.nodes}, {"other side", sf.other}} {
+		for _, n := range side.nodes {
+			if prev, ok := seen[n]; ok {
+				if prev == side.name {
+					return fmt.Errorf("node %q named twice on the %s", n, side.name)
+				}
+				return fmt.Errorf("node %q is on both sides: a node cannot be partitioned from itself", n)
+			}
+			seen[n] = side.name
+		}
+	}
+	return nil
 }
 
 // parseDur reads a duration with an optional sign ("+500ms", "-5s").
@@ -230,11 +266,20 @@ func nodeNames(o Options) map[string]bool {
 	return names
 }
 
-// validateSchedule checks o.Faults without a world: syntax and node names.
+// validateSchedule checks o.Faults without a world: syntax, amounts, node
+// names, and that every fault starts within the safety phase (the heal
+// at its end drops a fault that has not started: accepting one would
+// run without it and say ok).
 func validateSchedule(o Options) error {
 	sfs, err := parseSchedule(o.Faults)
 	if err != nil {
 		return err
+	}
+	for _, sf := range sfs {
+		if sf.f.At >= o.Safety {
+			return fmt.Errorf("guildsim: --faults %q: starts at +%s, after the safety phase (--safety %s) in which faults run: start it earlier or lengthen --safety",
+				strings.TrimSpace(sf.text), sf.f.At, o.Safety)
+		}
 	}
 	names := nodeNames(o)
 	_, err = resolveSchedule(sfs, func(n string) (sim.NodeID, bool) { return 0, names[n] })

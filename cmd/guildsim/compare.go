@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -33,7 +34,8 @@ func cmdCompare(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("compare", flag.ContinueOnError)
 	fs.StringVar(&membersArg, "members", joinInts(scenarios.DefaultCompareMembers), "guild sizes, comma-separated, each between 1 and 1000000")
 	fs.StringVar(&strategiesArg, "strategies", strings.Join(scenarios.DefaultCompareStrategies, ","), "fanout strategies, comma-separated: "+strings.Join(strategyNames(), ", "))
-	fs.Uint64Var(&seed, "seed", defaultSeed, "root seed, the same for every pair")
+	seed = defaultSeed
+	fs.Var(seedFlag{&seed}, "seed", "root seed, the same for every pair (0 to 18446744073709551615)")
 	fs.IntVar(&parallel, "parallel", runtime.GOMAXPROCS(0), "worlds run at once, between 1 and 256")
 	fs.StringVar(&outDir, "out", filepath.Join("guildsim-out", "compare"), "folder for compare.html, figures.csv and the plots")
 	fs.BoolVar(&quiet, "quiet", false, "no progress bar")
@@ -72,6 +74,11 @@ func cmdCompare(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 
+	if err := checkOutDir(outDir); err != nil {
+		fmt.Fprintf(stderr, "guildsim compare: --out %s: %v\n", outDir, err)
+		return exitUsage
+	}
+
 	// The largest worlds first, so that the pool does not end waiting on
 	// one of them.
 	type job struct {
@@ -92,7 +99,7 @@ func cmdCompare(args []string, stdout, stderr io.Writer) int {
 
 	start := time.Now()
 	runs := make([]scenarios.CompareRun, len(jobs))
-	forEach(len(jobs), parallel, quiet, stderr, "runs", func(i int) {
+	forEach(len(jobs), parallel, quiet, stderr, "runs", nil, func(i int) {
 		runs[i] = scenarios.RunCompare(jobs[i].strategy, jobs[i].members, seed, o)
 	})
 	wall := time.Since(start)
@@ -112,24 +119,43 @@ func cmdCompare(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "wall: %s\nreport: %s\nfigures: %s\n", wall.Round(10*time.Millisecond), rep.HTML, rep.CSV)
 
-	// A world that failed is a testbed failure; one that lost, duplicated or
-	// misdelivered messages is a finding about the system, as a checker's.
-	code := exitOK
+	// A world that failed is a testbed failure; one that duplicated or
+	// misdelivered messages is a safety finding about the system, one
+	// that did not deliver (or acknowledge) every message by the end of
+	// the run a liveness finding, as the checkers' are (exitCode's order).
+	var rs []result
 	for _, r := range runs {
 		replay := fmt.Sprintf("go run ./cmd/guildsim compare --members %d --strategies %s --seed %d --messages %d --message-every %s --open-percent %d",
 			r.Members, r.Strategy, seed, o.Messages, o.MessageEvery, o.OpenPercent)
 		switch {
 		case r.Err != nil:
 			fmt.Fprintf(stdout, "TESTBED FAILURE: %s\nreplay: %s\n", r.String(), replay)
-			code = exitTestbed
+			rs = append(rs, result{Result: resultTestbed})
+		case r.Duplicates > 0 || r.Unexpected > 0:
+			fmt.Fprintf(stdout, "SAFETY FAILED (duplicated or misdelivered): %s\nreplay: %s\n", r.String(), replay)
+			rs = append(rs, result{Result: resultSafety})
 		case !r.Complete():
-			fmt.Fprintf(stdout, "INCOMPLETE: %s\nreplay: %s\n", r.String(), replay)
-			if code == exitOK {
-				code = exitCheck
-			}
+			fmt.Fprintf(stdout, "LIVENESS FAILED (not every message delivered): %s\nreplay: %s\n", r.String(), replay)
+			rs = append(rs, result{Result: resultLiveness})
 		}
 	}
-	return code
+	return exitCode(rs)
+}
+
+// checkOutDir makes sure dir can hold a report before anything runs: it
+// creates it and writes and removes a probe file, so that a bad --out
+// (a file, a read-only place) is bad input, not a testbed failure after
+// minutes of simulation.
+func checkOutDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("cannot create the folder: %v", pathErr(err))
+	}
+	f, err := os.CreateTemp(dir, ".guildsim-probe-*")
+	if err != nil {
+		return fmt.Errorf("cannot write in the folder: %v", pathErr(err))
+	}
+	f.Close()
+	return os.Remove(f.Name())
 }
 
 // comparisonOf turns the runs into the report's input: a row per run, the

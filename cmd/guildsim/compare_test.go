@@ -51,30 +51,3 @@ func TestCompareWritesReportAndIsDeterministic(t *testing.T) {
 		require.NotEqual(t, "0", r[col["p99_ns"]], "%v", r)
 	}
 }
-
-func TestCompareBadInputIsOneLineAndExit2(t *testing.T) {
-	for _, tc := range []struct {
-		args []string
-		want string
-	}{
-		{[]string{"--members", "0"}, "--members 0: must be between 1 and 1000000"},
-		{[]string{"--members", "-5"}, "--members -5: must be between 1 and 1000000"},
-		{[]string{"--members", "1000001"}, "--members 1000001: must be between 1 and 1000000"},
-		{[]string{"--members", ""}, "--members \"\": empty"},
-		{[]string{"--members", "100,abc"}, `"abc": not an integer`},
-		{[]string{"--members", "100,100"}, "--members 100: listed twice"},
-		{[]string{"--strategies", "direct,gossip"}, `--strategies "gossip": unknown strategy: want one of direct, per-node, relays, relays+per-node, relays+passive`},
-		{[]string{"--strategies", ""}, "--strategies: empty"},
-		{[]string{"--strategies", "relays,relays"}, `--strategies "relays": listed twice`},
-		{[]string{"--parallel", "0"}, "--parallel 0: must be between 1 and 256"},
-		{[]string{"--messages", "0"}, "--messages 0: must be between 1 and 100"},
-		{[]string{"--open-percent", "101"}, "--open-percent 101: must be between 1 and 100"},
-		{[]string{"--message-every", "2h"}, "--message-every 2h0m0s: must be between 1ms and 1m"},
-		{[]string{"extra"}, "unexpected argument"},
-	} {
-		code, _, errs := runCLI(t, append([]string{"compare", "--out", t.TempDir()}, tc.args...)...)
-		require.Equal(t, exitUsage, code, "%v", tc.args)
-		require.Contains(t, errs, tc.want, "%v", tc.args)
-		require.Equal(t, 1, strings.Count(strings.TrimSpace(errs), "\n")+1, "%v: one line, got %q", tc.args, errs)
-	}
-}

@@ -5,6 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/guildsim/guildsim/scenarios"
@@ -64,7 +66,7 @@ func (df *demoFlags) validate() error {
 }
 
 func (df *demoFlags) spec(seed uint64) spec {
-	return spec{Scenario: demoWorld, Seed: seed, Demo: &demoSpec{
+	return spec{Scenario: demoWorld, Seed: seedNum(seed), Demo: &demoSpec{
 		Duration: df.duration.String(), Clients: df.clients, Faults: !df.noFaults, Buggify: !df.noBuggify, MaxEvents: df.maxEvents,
 	}}
 }
@@ -95,10 +97,63 @@ func worldSpec(fs *flag.FlagSet, scenario string, given scenarios.Options, df *d
 	if err != nil {
 		return nil, errors.New(strings.TrimPrefix(err.Error(), "guildsim: "))
 	}
+	// Options read a zero as "the scenario's default"; typed on the
+	// command line, --members 0 is a value, and out of range like any
+	// other (the same words as --members 1 gets).
+	for _, d := range optionDefs {
+		if !set[d.name] || d.get(&given) != "" {
+			continue
+		}
+		if accepted, ok := o.RangeOf("--" + d.name); ok {
+			zero := "0"
+			if d.kind == 'd' {
+				zero = "0s"
+			}
+			return nil, fmt.Errorf("--%s %s: %s", d.name, zero, accepted)
+		}
+	}
 	all := optionsMap(o)
 	return func(seed uint64) spec {
-		return spec{Scenario: scenario, Seed: seed, Options: all, Given: given}
+		return spec{Scenario: scenario, Seed: seedNum(seed), Options: all, Given: given}
 	}, nil
+}
+
+// invalidValue is how package flag words a value its Set refused.
+var invalidValue = regexp.MustCompile(`^invalid value (".*") for flag -(\S+): (.*)$`)
+
+// flagError words a flag error as every other bad-input error is worded,
+// flag first: `--seed -1: a seed is ...` rather than package flag's
+// `invalid value "-1" for flag -seed: ...`.
+func flagError(err error) string {
+	m := invalidValue.FindStringSubmatch(err.Error())
+	if m == nil {
+		return err.Error()
+	}
+	value, uerr := strconv.Unquote(m[1])
+	if uerr != nil {
+		value = m[1]
+	}
+	return fmt.Sprintf("--%s %s: %s", m[2], value, m[3])
+}
+
+// seedFlag is --seed: package flag's own uint64 error ("parse error")
+// does not say what a seed is.
+type seedFlag struct{ seed *uint64 }
+
+func (f seedFlag) String() string {
+	if f.seed == nil {
+		return "0"
+	}
+	return strconv.FormatUint(*f.seed, 10)
+}
+
+func (f seedFlag) Set(s string) error {
+	v, err := strconv.ParseUint(strings.TrimSpace(s), 10, 64)
+	if err != nil {
+		return errors.New(seedWant)
+	}
+	*f.seed = v
+	return nil
 }
 
 // parseFlags parses args; it prints help to stdout (exit 0) or one line to
@@ -113,7 +168,7 @@ func parseFlags(fs *flag.FlagSet, args []string, usage string, stdout, stderr io
 			fmt.Fprint(stdout, exitCodesHelp)
 			return exitOK, false
 		}
-		fmt.Fprintf(stderr, "guildsim %s: %v\n", fs.Name(), err)
+		fmt.Fprintf(stderr, "guildsim %s: %s\n", fs.Name(), flagError(err))
 		return exitUsage, false
 	}
 	if fs.NArg() > 0 && fs.Name() != "replay" && fs.Name() != "merge" {
@@ -123,6 +178,20 @@ func parseFlags(fs *flag.FlagSet, args []string, usage string, stdout, stderr io
 	return 0, true
 }
 
+// exitCodesHelp ends every command's --help and the command list.
 const exitCodesHelp = `
-exit codes: 0 ok; 1 a checker failed; 2 bad usage or input; 3 the testbed itself failed
+exit codes:
+  0    every run passed
+  1    safety: a safety checker said Illegal or Unknown (porcupine,
+       no-acked-message-lost, session-order, authorized, gateway-protocol)
+  2    bad usage or input: one line on stderr, nothing ran, no folder written
+  3    the testbed itself failed (an assertion inside the simulation, a panic,
+       the event budget used up, a replay whose fingerprint differs)
+  4    liveness: only liveness checkers failed (liveness: the healed system
+       did not converge within --liveness-bound)
+  130  interrupted (Ctrl-C); a sweep keeps the seeds that finished
+  Safety wins over liveness; a sweep, merge or compare exits with the most
+  serious code of its runs (2, then 3, then 1, then 4). Check codes with a
+  built binary (go build -o guildsim ./cmd/guildsim): go run turns every
+  non-zero code into 1.
 `

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"strings"
+	"sync"
 
 	"github.com/guildsim/guildsim/scenarios"
 )
@@ -44,37 +45,63 @@ func cmdVersion(args []string, stdout, stderr io.Writer) int {
 	if code, ok := parseFlags(fs, args, "usage: guildsim version\n\nPrints the module path and version, the commit (from Go's VCS stamp, or -ldflags \"-X main.commit=...\"), and the Go version.", stdout, stderr); !ok {
 		return code
 	}
-	version, commit, modified := "(devel)", commit, ""
-	if commit == "" {
+	v := readVersion()
+	if v.path != "" {
+		fmt.Fprintf(stdout, "guildsim %s %s commit %s%s, %s\n", v.path, v.version, v.commit, v.modified, v.goVersion)
+		return exitOK
+	}
+	fmt.Fprintf(stdout, "guildsim %s commit %s\n", v.version, v.commit)
+	return exitOK
+}
+
+// versionInfo is what guildsim version prints.
+type versionInfo struct {
+	path, version, commit, modified, goVersion string
+}
+
+// readVersion finds the version and commit: Go's VCS stamp when the
+// binary has one (go build), else main.commit, else the checkout's .git
+// (go run stamps none).
+func readVersion() versionInfo {
+	v := versionInfo{version: "(devel)", commit: commit}
+	if v.commit == "" {
 		// go run and -buildvcs=false stamp no revision: read the checkout
 		// the command runs in, as go run ./cmd/guildsim from the repository
 		// does.
 		if rev, ok := gitHead("."); ok {
-			commit = rev + " (read from the checkout's .git)"
+			v.commit = rev + " (read from the checkout's .git)"
 		} else {
-			commit = "unknown (no VCS stamp and no .git here; set -ldflags \"-X main.commit=...\")"
+			v.commit = "unknown (no VCS stamp and no .git here; set -ldflags \"-X main.commit=...\")"
 		}
 	}
 	if bi, ok := debug.ReadBuildInfo(); ok {
+		v.path, v.goVersion = bi.Main.Path, bi.GoVersion
 		if bi.Main.Version != "" {
-			version = bi.Main.Version
+			v.version = bi.Main.Version
 		}
 		for _, s := range bi.Settings {
 			switch s.Key {
 			case "vcs.revision":
-				commit = s.Value
+				v.commit = s.Value
 			case "vcs.modified":
 				if s.Value == "true" {
-					modified = " (modified)"
+					v.modified = " (modified)"
 				}
 			}
 		}
-		fmt.Fprintf(stdout, "guildsim %s %s commit %s%s, %s\n", bi.Main.Path, version, commit, modified, bi.GoVersion)
-		return exitOK
 	}
-	fmt.Fprintf(stdout, "guildsim %s commit %s\n", version, commit)
-	return exitOK
+	return v
 }
+
+// buildVersion is the version recorded with every run (summary.json,
+// results lines, replay files, report.html, JUnit): the module version
+// and the commit, e.g. "(devel) commit 52d7328... (modified)", so a
+// replay that no longer matches can be traced to the code that ran it.
+var buildVersion = sync.OnceValue(func() string {
+	v := readVersion()
+	c, _, _ := strings.Cut(v.commit, " ")
+	return fmt.Sprintf("%s commit %s%s", v.version, c, v.modified)
+})
 
 // gitHead returns the commit HEAD names in the git checkout containing dir
 // (a branch ref, loose or packed, or a detached HEAD).

@@ -15,9 +15,10 @@
 // summary.json, and on a failure replay.json and the replay command).
 // `--scenario demo` runs sim's toy demo world instead (package sim/demo).
 //
-// Exit codes: 0 the run completed; 1 a check failed; 2 bad usage or input;
-// 3 the testbed itself failed (an assertion inside the simulation, a panic,
-// the event budget used up).
+// Exit codes (exitCodesHelp; every command's --help and the README say
+// the same): 0 every run passed; 1 a safety checker failed; 2 bad usage
+// or input; 3 the testbed itself failed; 4 only liveness checkers failed;
+// 130 interrupted (Ctrl-C).
 package main
 
 import (
@@ -26,12 +27,30 @@ import (
 	"os"
 )
 
-// Exit codes, documented in the package comment and the README.
+// Exit codes, documented in the package comment, exitCodesHelp and the
+// README. They tell the failure class, as TigerBeetle's simulator's do:
+// a CI job can page on a safety violation (a lost write, a message shown
+// to the wrong user) and file a ticket for a slow recovery. When runs of
+// several classes fail (a sweep, a merge), the most serious wins:
+// bad input, then a testbed failure, then safety, then liveness.
 const (
-	exitOK      = 0
-	exitCheck   = 1
-	exitUsage   = 2
+	exitOK = 0
+	// exitSafety: a safety checker (porcupine, no-acked-message-lost,
+	// session-order, authorized, gateway-protocol) said Illegal or
+	// Unknown: something wrong happened.
+	exitSafety = 1
+	// exitUsage: bad flags, files or options; nothing ran.
+	exitUsage = 2
+	// exitTestbed: the testbed failed (an assertion inside the simulation,
+	// a panic, the event budget used up, a replay whose fingerprint
+	// differs): the run says nothing about the system.
 	exitTestbed = 3
+	// exitLiveness: only liveness checkers failed: the healed system did
+	// not converge within the bound.
+	exitLiveness = 4
+	// exitInterrupted: the user interrupted a sweep (SIGINT); the seeds
+	// that finished are kept (128 + SIGINT, as shells report it).
+	exitInterrupted = 130
 )
 
 func main() {
@@ -51,8 +70,7 @@ commands:
   help      show this help
 
 Run 'guildsim <command> --help' for a command's flags.
-Exit codes: 0 ok, 1 a checker failed, 2 bad usage or input, 3 the testbed itself failed.
-`
+` + exitCodesHelp
 
 func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {

@@ -124,7 +124,7 @@ func (v optionValue) Set(s string) error { return v.def.set(v.o, s) }
 func registerOptions(fs *flag.FlagSet, o *scenarios.Options) {
 	for _, d := range optionDefs {
 		arg := map[byte]string{'i': "`N`", 'd': "`DURATION`", 'f': "`STRATEGY`", 's': "`VALUE`"}[d.kind]
-		fs.Var(optionValue{d, o}, d.name, d.usage+" ("+arg+"; absent or 0: the scenario's default)")
+		fs.Var(optionValue{d, o}, d.name, d.usage+" ("+arg+"; absent: the scenario's default)")
 	}
 }
 

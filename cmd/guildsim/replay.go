@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strconv"
-	"strings"
 )
 
 const replayUsage = `usage: guildsim replay FILE
@@ -21,12 +19,15 @@ results.jsonl saved alone) or a report's summary.json.`
 // lines, the demo's summary.json and reports' summary.json share.
 type replayRecord struct {
 	Scenario    string            `json:"scenario"`
-	Seed        json.RawMessage   `json:"seed"` // a number, or a string in reports' summary.json
+	Seed        *seedNum          `json:"seed"` // a string; a number in files of older builds
 	Options     map[string]string `json:"options"`
 	Demo        *demoSpec         `json:"demo"`
 	Fingerprint string            `json:"fingerprint"`
 	Result      string            `json:"result"`
-	Passed      *bool             `json:"passed"` // reports' summary.json
+	Verdicts    []verdict         `json:"verdicts"`
+	Pass        *bool             `json:"pass"`   // reports' summary.json
+	Passed      *bool             `json:"passed"` // reports' summary.json, schema 1
+	Version     string            `json:"version"`
 }
 
 func cmdReplay(args []string, stdout, stderr io.Writer) int {
@@ -50,6 +51,9 @@ func cmdReplay(args []string, stdout, stderr io.Writer) int {
 	if got.Fingerprint != want.Fingerprint || got.Result != want.Result {
 		fmt.Fprintf(stdout, "MISMATCH: recorded %s %s, replayed %s %s: the code changed since, or determinism broke\n",
 			want.Result, want.Fingerprint, got.Result, got.Fingerprint)
+		if want.Version != "" && want.Version != got.Version {
+			fmt.Fprintf(stdout, "recorded by guildsim %s; this is guildsim %s\n", want.Version, got.Version)
+		}
 		return exitTestbed
 	}
 	fmt.Fprintln(stdout, "fingerprint matches: the same run, event for event")
@@ -70,20 +74,25 @@ func readReplay(path string) (result, error) {
 	if err := json.Unmarshal(b, &rec); err != nil {
 		return result{}, fmt.Errorf("not a replay file: %v", err)
 	}
-	if rec.Scenario == "" || len(rec.Seed) == 0 || rec.Fingerprint == "" {
+	if rec.Scenario == "" || rec.Seed == nil || rec.Fingerprint == "" {
 		return result{}, fmt.Errorf("not a replay file: no scenario, seed or fingerprint recorded")
 	}
-	seed, err := strconv.ParseUint(strings.Trim(string(rec.Seed), `"`), 10, 64)
-	if err != nil {
-		return result{}, fmt.Errorf("seed %s: want a whole number", rec.Seed)
+	r := result{
+		spec:        spec{Scenario: rec.Scenario, Seed: *rec.Seed, Options: rec.Options, Demo: rec.Demo, fromFile: true},
+		Fingerprint: rec.Fingerprint, Result: rec.Result, Verdicts: rec.Verdicts, Version: rec.Version,
 	}
-	r := result{spec: spec{Scenario: rec.Scenario, Seed: seed, Options: rec.Options, Demo: rec.Demo, fromFile: true}, Fingerprint: rec.Fingerprint, Result: rec.Result}
-	if r.Result == "" && rec.Passed != nil {
-		r.Result = resultFailed
-		if *rec.Passed {
-			r.Result = resultOK
+	pass := rec.Pass
+	if pass == nil {
+		pass = rec.Passed
+	}
+	if r.Result == "" && pass != nil {
+		// summary.json says pass and the verdicts, not the result.
+		r.Result = resultOK
+		if !*pass {
+			r.Result = failureClass(r.Verdicts)
 		}
 	}
+	r.normalize()
 	if err := r.check(); err != nil {
 		return result{}, err
 	}

@@ -20,7 +20,8 @@ import (
 )
 
 // result is one run: a line of results.jsonl and, for a failure, the
-// content of its replay file.
+// content of its replay file. Its vocabulary is summary.json's: seed a
+// string, verdicts Ok/Illegal/Unknown, pass a boolean.
 type result struct {
 	spec
 	Fingerprint string `json:"fingerprint"`
@@ -30,12 +31,19 @@ type result struct {
 	// Verdicts are the checkers' verdicts in the scenario's order (none for
 	// the demo world, which has no checkers).
 	Verdicts []verdict `json:"verdicts,omitempty"`
-	OK       bool      `json:"ok"`
-	// Result is ok, checker-failed (a verdict Illegal or Unknown),
-	// testbed-failure, stopped (the demo world's --stop-at-*) or bad-input.
+	// Pass is true when the run finished and every verdict is Ok (as
+	// summary.json's pass).
+	Pass bool `json:"pass"`
+	// Result is ok, safety-failed (a safety checker's verdict is Illegal
+	// or Unknown), liveness-failed (only liveness checkers' are),
+	// testbed-failure, stopped (the demo world's --stop-at-*) or
+	// bad-input. Files written before the split say checker-failed: it is
+	// read as one of the two, from the verdicts.
 	Result string `json:"result"`
 	Error  string `json:"error,omitempty"`
 	Replay string `json:"replay,omitempty"`
+	// Version is the guildsim build that ran it (guildsim version).
+	Version string `json:"version,omitempty"`
 
 	sc   *scenarios.Result // the full result, for the run command's report
 	demo demo.Result
@@ -50,13 +58,48 @@ type verdict struct {
 // Results, as in results.jsonl.
 const (
 	resultOK       = "ok"
-	resultFailed   = "checker-failed"
+	resultSafety   = "safety-failed"
+	resultLiveness = "liveness-failed"
 	resultTestbed  = "testbed-failure"
 	resultStopped  = "stopped"
 	resultBadInput = "bad-input"
+	// resultLegacyFailed is what files written before the split say.
+	resultLegacyFailed = "checker-failed"
 )
 
 func (r result) failed() bool { return r.Result != resultOK && r.Result != resultStopped }
+
+// checkerFailed says whether the run finished and a checker did not say Ok.
+func (r result) checkerFailed() bool {
+	return r.Result == resultSafety || r.Result == resultLiveness
+}
+
+// failureClass is the result of a finished run whose verdicts are not all
+// Ok: safety-failed if a safety checker did not say Ok (it wins over a
+// liveness failure: a lost write matters more than a slow recovery, and
+// a liveness verdict after a safety violation may be its consequence),
+// else liveness-failed.
+func failureClass(vs []verdict) string {
+	for _, v := range vs {
+		if v.Result != "Ok" && !scenarios.IsLivenessChecker(v.Checker) {
+			return resultSafety
+		}
+	}
+	for _, v := range vs {
+		if v.Result != "Ok" {
+			return resultLiveness
+		}
+	}
+	return resultSafety // no verdict says why: take the stricter class
+}
+
+// normalize reads a result from a file written by an older guildsim: the
+// undivided checker-failed becomes its class.
+func (r *result) normalize() {
+	if r.Result == resultLegacyFailed {
+		r.Result = failureClass(r.Verdicts)
+	}
+}
 
 // runOptions are how a run is observed; they never change its fingerprint.
 type runOptions struct {
@@ -70,23 +113,23 @@ type runOptions struct {
 // a crash of the whole sweep.
 func runOne(s spec, ro runOptions) (r result) {
 	if err := s.check(); err != nil {
-		return result{spec: s, Result: resultBadInput, Error: err.Error()}
+		return result{spec: s, Result: resultBadInput, Error: err.Error(), Version: buildVersion()}
 	}
 	start := time.Now()
 	defer func() {
 		if p := recover(); p != nil {
-			r = result{spec: s, Result: resultTestbed, Error: fmt.Sprintf("panic: %v", p), Replay: s.replayCommand(), WallNS: time.Since(start).Nanoseconds()}
+			r = result{spec: s, Result: resultTestbed, Error: fmt.Sprintf("panic: %v", p), Replay: s.replayCommand(), WallNS: time.Since(start).Nanoseconds(), Version: buildVersion()}
 		}
 	}()
 	if s.Scenario == demoWorld {
 		return runDemo(s, ro, start)
 	}
 	o, _ := optionsFromMap(s.Options)
-	res := scenarios.RunWith(s.Scenario, s.Seed, o, ro.observe)
+	res := scenarios.RunWith(s.Scenario, uint64(s.Seed), o, ro.observe)
 	s.Options = optionsMap(res.Options)
 	r = result{
 		spec: s, Fingerprint: fmt.Sprintf("%016x", res.Fingerprint), Events: res.Events,
-		SimulatedNS: int64(res.Virtual), WallNS: time.Since(start).Nanoseconds(), sc: &res,
+		SimulatedNS: int64(res.Virtual), WallNS: time.Since(start).Nanoseconds(), sc: &res, Version: buildVersion(),
 	}
 	for _, v := range res.Verdicts {
 		vd := verdict{Checker: v.Checker, Result: v.Result.String()}
@@ -99,9 +142,9 @@ func runOne(s spec, ro runOptions) (r result) {
 	case res.Err != nil:
 		r.Result, r.Error = resultTestbed, res.Err.Error()
 	case !res.Ok():
-		r.Result = resultFailed
+		r.Result = failureClass(r.Verdicts)
 	default:
-		r.Result, r.OK = resultOK, true
+		r.Result, r.Pass = resultOK, true
 	}
 	if r.failed() {
 		r.Replay = s.replayCommand()
@@ -118,8 +161,8 @@ func runDemo(s spec, ro runOptions, start time.Time) result {
 	}
 	res, runErr := demo.RunConfig(o, cfg, ro.setup)
 	r := result{
-		spec: s, Result: resultOK, OK: true, Fingerprint: fmt.Sprintf("%016x", res.Fingerprint), Events: res.Events,
-		SimulatedNS: int64(res.Elapsed), WallNS: time.Since(start).Nanoseconds(), demo: res,
+		spec: s, Result: resultOK, Pass: true, Fingerprint: fmt.Sprintf("%016x", res.Fingerprint), Events: res.Events,
+		SimulatedNS: int64(res.Elapsed), WallNS: time.Since(start).Nanoseconds(), demo: res, Version: buildVersion(),
 	}
 	var stopped *sim.StoppedError
 	switch {
@@ -127,48 +170,67 @@ func runDemo(s spec, ro runOptions, start time.Time) result {
 	case errors.As(runErr, &stopped):
 		r.Result, r.Error = resultStopped, runErr.Error()
 	default:
-		r.Result, r.OK, r.Error = resultTestbed, false, runErr.Error()
+		r.Result, r.Pass, r.Error = resultTestbed, false, runErr.Error()
 		r.Replay = s.replayCommand()
 	}
 	return r
 }
 
 // exitCode maps results to the documented exit codes: bad input first,
-// then a testbed failure, then a checker failure.
+// then a testbed failure, then a safety failure, then a liveness failure
+// (a sweep with both a safety and a liveness failure exits as safety).
 func exitCode(rs []result) int {
 	code := exitOK
+	rank := map[int]int{exitOK: 0, exitLiveness: 1, exitSafety: 2, exitTestbed: 3}
 	for _, r := range rs {
-		switch {
-		case r.Result == resultBadInput:
+		c := exitOK
+		switch r.Result {
+		case resultBadInput:
 			return exitUsage
-		case r.Result == resultTestbed:
-			code = exitTestbed
-		case r.failed() && code == exitOK:
-			code = exitCheck
+		case resultTestbed:
+			c = exitTestbed
+		case resultSafety, resultLegacyFailed:
+			c = exitSafety
+		case resultLiveness:
+			c = exitLiveness
+		}
+		if rank[c] > rank[code] {
+			code = c
 		}
 	}
 	return code
 }
 
+// writeJSONLines writes rs to path through a temporary file renamed into
+// place, so that a sweep's streamed lines are replaced by the sorted ones
+// at once, never half.
 func writeJSONLines(path string, rs []result) error {
-	f, err := os.Create(path)
+	f, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp-*")
 	if err != nil {
 		return err
 	}
+	_ = f.Chmod(0o644) // CreateTemp's 0600 would keep CI's other users out
 	w := bufio.NewWriter(f)
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	for _, r := range rs {
-		if err := enc.Encode(r); err != nil {
-			f.Close()
-			return err
+		if err = enc.Encode(r); err != nil {
+			break
 		}
 	}
-	if err := w.Flush(); err != nil {
-		f.Close()
-		return err
+	if err == nil {
+		err = w.Flush()
 	}
-	return f.Close()
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+	}
+	return err
 }
 
 func readJSONLines(path string) ([]result, error) {
@@ -189,6 +251,7 @@ func readJSONLines(path string) ([]result, error) {
 			return nil, fmt.Errorf("%s line %d: not a results line: %v", path, line, err)
 		}
 		r.fromFile = true
+		r.normalize()
 		if r.Scenario == "" || r.Fingerprint == "" || r.Result == "" {
 			return nil, fmt.Errorf("%s line %d: not a results line: no scenario, fingerprint or result", path, line)
 		}
@@ -243,7 +306,8 @@ func writeJUnit(path string, rs []result) error {
 			Name: fmt.Sprintf("%s seed %d", r.Scenario, r.Seed), Classname: "guildsim." + r.Scenario,
 			Time: fmt.Sprintf("%.3f", float64(r.WallNS)/1e9),
 		}
-		body := fmt.Sprintf("%s\nfingerprint %s\nreplay: %s\n", r.failure(), r.Fingerprint, r.replayLine())
+		body := fmt.Sprintf("%s\n%sfingerprint %s\nversion: %s\nreplay: %s\n",
+			r.failure(), r.firstViolation(), r.Fingerprint, r.Version, r.replayLine())
 		switch {
 		case r.Result == resultTestbed || r.Result == resultBadInput:
 			suite.Errors++
@@ -267,12 +331,26 @@ func writeReplay(dir string, r result) (string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", err
 	}
-	path := filepath.Join(dir, fmt.Sprintf("%s-%d.json", r.Scenario, r.Seed))
+	path := filepath.Join(dir, replayName(r))
 	b, err := json.MarshalIndent(r, "", "  ")
 	if err != nil {
 		return "", err
 	}
 	return path, os.WriteFile(path, append(b, '\n'), 0o644)
+}
+
+// replayName is the name of r's replay file in a sweep's replays/.
+func replayName(r result) string { return fmt.Sprintf("%s-%d.json", r.Scenario, r.Seed) }
+
+// firstViolation is the first failing verdict's explanation, as a line
+// (with its newline) for the JUnit failure body, or "".
+func (r result) firstViolation() string {
+	for _, v := range r.Verdicts {
+		if v.Result != "Ok" && v.Detail != "" {
+			return fmt.Sprintf("%s: %s: %s\n", v.Checker, v.Result, v.Detail)
+		}
+	}
+	return ""
 }
 
 func printResultLine(w io.Writer, r result) {

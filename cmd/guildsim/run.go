@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -30,11 +32,16 @@ const runUsage = `usage: guildsim run [--scenario NAME] [--seed N] [scenario opt
 
 Runs one scenario (default chat-basic) with one seed (default 1), prints the
 seed, every option, a summary, the fingerprint and each checker's verdict,
-and writes the report folder DIR/<scenario>-<seed>/: report.html,
-summary.json, the plots as SVG and PNG, and on a failure replay.json and
-the line that replays the run. --scenario demo runs sim's toy demo world
-instead (it takes the demo-only flags). A zero scenario option takes the
-scenario's default (guildsim list).`
+and writes the report folder DIR/<scenario>-<seed>/ (with the scenario's
+default options) or DIR/<scenario>-<seed>-<hash>/ (hash: 8 hex digits of
+the options that differ from the defaults, so runs of other options never
+share a folder): report.html, summary.json, the plots as SVG and PNG, and
+on a failure replay.json and the line that replays the run. What an
+earlier run of the same folder left (replay.json, trace.jsonl, plots,
+Porcupine's pages, artifacts/, replays/) is removed first. --scenario demo
+runs sim's toy demo world instead (it takes the demo-only flags). An
+absent scenario option takes the scenario's default (guildsim list).
+Instants in the output (faults, verdicts) count from the world's start.`
 
 func cmdRun(args []string, stdout, stderr io.Writer) int {
 	var (
@@ -51,11 +58,12 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	)
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	fs.StringVar(&scenario, "scenario", defaultScenario, "scenario of the catalogue (guildsim list), or demo for sim's demo world")
-	fs.Uint64Var(&seed, "seed", defaultSeed, "root seed of the run (one seed, one run)")
+	seed = defaultSeed
+	fs.Var(seedFlag{&seed}, "seed", "root seed of the run (one seed, one run): 0 to 18446744073709551615")
 	registerOptions(fs, &given)
 	fs.Var(&trace, "trace", "write the JSON-lines trace: --trace into the report folder's trace.jsonl, --trace=FILE into FILE")
-	fs.StringVar(&traceFilter, "trace-filter", "", "keep trace lines of these nodes/processes: node=a,node=b,process=session")
-	fs.StringVar(&outDir, "out", "guildsim-out", "report folder root: the report goes to DIR/<scenario>-<seed>/")
+	fs.StringVar(&traceFilter, "trace-filter", "", "with --trace: keep the lines of these nodes and processes only, e.g. node=store-0,process=gateway/session (an unknown name is an error)")
+	fs.StringVar(&outDir, "out", "guildsim-out", "report folder root: the report goes to DIR/<scenario>-<seed>/ (default options) or DIR/<scenario>-<seed>-<hash>/ (other options)")
 	fs.BoolVar(&quiet, "quiet", false, "no progress lines on stderr")
 	df.register(fs)
 	fs.Uint64Var(&stopEvent, "stop-at-event", 0, "demo world only: stop before event number N (0 = never)")
@@ -73,29 +81,50 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "guildsim run: --trace-filter %q: %v\n", traceFilter, err)
 		return exitUsage
 	}
+	if traceFilter != "" && !trace.on {
+		fmt.Fprintf(stderr, "guildsim run: --trace-filter %q: without --trace there is no trace to filter (add --trace or --trace=FILE)\n", traceFilter)
+		return exitUsage
+	}
+	s := specOf(seed)
+	if scenario != demoWorld {
+		o, _ := optionsFromMap(s.Options)
+		if err := scenarios.CheckTraceFilter(o, filter); err != nil {
+			fmt.Fprintf(stderr, "guildsim run: --trace-filter %q: %v\n", traceFilter, err)
+			return exitUsage
+		}
+	}
 	if stopTime < 0 {
 		fmt.Fprintf(stderr, "guildsim run: --stop-at-time %s: must not be negative\n", stopTime)
 		return exitUsage
 	}
-	dir := filepath.Join(outDir, fmt.Sprintf("%s-%d", scenario, seed))
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		fmt.Fprintf(stderr, "guildsim run: --out %s: cannot create the report folder: %v\n", outDir, pathErr(err))
-		return exitUsage
-	}
+	// --trace=FILE is opened before the report folder is touched: a bad
+	// path is bad input, and bad input writes no folder.
 	var traceFile *os.File
-	if trace.on {
-		path := trace.path
-		if path == "" {
-			path = filepath.Join(dir, "trace.jsonl")
-		}
-		if traceFile, err = os.Create(path); err != nil {
-			fmt.Fprintf(stderr, "guildsim run: --trace=%s: %v\n", path, pathErr(err))
+	if trace.on && trace.path != "" {
+		if traceFile, err = os.Create(trace.path); err != nil {
+			fmt.Fprintf(stderr, "guildsim run: --trace=%s: %v\n", trace.path, bareErr(err))
 			return exitUsage
 		}
 		defer traceFile.Close()
 	}
+	dir := filepath.Join(outDir, reportDirName(s))
+	if err := cleanOutputs(dir, runOutputs); err != nil {
+		fmt.Fprintf(stderr, "guildsim run: --out %s: %v\n", outDir, err)
+		return exitUsage
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		fmt.Fprintf(stderr, "guildsim run: --out %s: cannot create the report folder: %v\n", outDir, pathErr(err))
+		return exitUsage
+	}
+	if trace.on && trace.path == "" {
+		path := filepath.Join(dir, "trace.jsonl")
+		if traceFile, err = os.Create(path); err != nil {
+			fmt.Fprintf(stderr, "guildsim run: --trace: %v\n", pathErr(err))
+			return exitTestbed
+		}
+		defer traceFile.Close()
+	}
 
-	s := specOf(seed)
 	fmt.Fprintf(stdout, "SEED=%d\n", seed)
 	if scenario == demoWorld {
 		return runDemoCmd(s, dir, traceFile, filter, sim.Config{StopAtEvent: stopEvent, StopAtTime: stopTime}, stdout, stderr)
@@ -108,6 +137,57 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		ro.observe.Progress = newProgress(stderr, 2*time.Second).update
 	}
 	return runScenarioCmd(s, dir, ro, stdout, stderr)
+}
+
+// bareErr drops the operation and path of an *os.PathError, for a message
+// that names the path already.
+func bareErr(err error) error {
+	if pe, ok := err.(*os.PathError); ok {
+		return pe.Err
+	}
+	return err
+}
+
+// runOutputs are what a run writes into its report folder (glob
+// patterns), removed before it writes: a folder must never show the
+// replay.json or Porcupine page of an earlier failing run beside a
+// passing one.
+var runOutputs = []string{
+	reports.RunHTMLFile, reports.SummaryFile, replayFile, "trace.jsonl",
+	"*.svg", "*.png", "porcupine-*.html", replaysDir, artifactDir,
+}
+
+// reportDirName is the report folder of a run: <scenario>-<seed> with the
+// scenario's default options, else <scenario>-<seed>-<hash>, the hash of
+// the options that differ from the defaults: two runs of one seed with
+// other options would otherwise overwrite each other's report (and
+// --members 8, chat-basic's default, is the same run as no flag, and the
+// same folder).
+func reportDirName(s spec) string {
+	base := fmt.Sprintf("%s-%d", s.Scenario, s.Seed)
+	if s.Scenario == demoWorld {
+		return base // sim's toy world: its own folder, as it always had
+	}
+	def, err := scenarios.Resolve(s.Scenario, scenarios.Options{})
+	if err != nil {
+		return base
+	}
+	defaults := optionsMap(def)
+	var diff []string
+	for k, v := range s.Options {
+		if defaults[k] != v {
+			diff = append(diff, k+"="+v)
+		}
+	}
+	if len(diff) == 0 {
+		return base
+	}
+	slices.Sort(diff)
+	h := fnv.New32a()
+	for _, d := range diff {
+		fmt.Fprintln(h, d)
+	}
+	return fmt.Sprintf("%s-%08x", base, h.Sum32())
 }
 
 // pathErr drops the operation and path from an *os.PathError, which the
@@ -157,6 +237,12 @@ func runScenarioCmd(s spec, dir string, ro runOptions, stdout, stderr io.Writer)
 	for _, l := range resolved.Lines() {
 		fmt.Fprintf(stdout, "options: %s\n", l)
 	}
+	// Said once: every instant below counts from the world's start. The
+	// schedule (--faults) alone counts from the safety phase's start, as
+	// it is written before a run.
+	safetyEnd := resolved.Warmup + resolved.Safety
+	fmt.Fprintf(stdout, "times: +T counts from the world's start: warmup to +%s, safety phase (faults) +%s to +%s, liveness to +%s (--faults offsets count from +%s)\n",
+		resolved.Warmup, resolved.Warmup, safetyEnd, safetyEnd+resolved.Liveness, resolved.Warmup)
 	r := runOne(s, ro)
 	if r.sc == nil { // a panic outside the world
 		fmt.Fprintf(stdout, "result: TESTBED FAILURE: %s\nreplay: %s\n", r.Error, r.replayLine())
@@ -167,6 +253,7 @@ func runScenarioCmd(s spec, dir string, ro runOptions, stdout, stderr io.Writer)
 		fmt.Fprintf(stdout, "fault: %s\n", f)
 	}
 	rep := reportOf(res, dir)
+	rep.Version, rep.Replay = r.Version, r.replayLine()
 	sum := reports.Summarize(rep, nil)
 	lat := sum.Latency
 	wall := time.Duration(r.WallNS)
@@ -200,10 +287,13 @@ func runScenarioCmd(s spec, dir string, ro runOptions, stdout, stderr io.Writer)
 			fmt.Fprintf(stderr, "guildsim run: writing %s: %v\n", path, err)
 			return exitTestbed
 		}
-		if r.Result == resultTestbed {
+		switch r.Result {
+		case resultTestbed:
 			fmt.Fprintf(stdout, "result: TESTBED FAILURE: %s\n", r.Error)
-		} else {
-			fmt.Fprintf(stdout, "result: CHECKER FAILED: %s\n", r.failure())
+		case resultLiveness:
+			fmt.Fprintf(stdout, "result: LIVENESS FAILED: %s\n", r.failure())
+		default:
+			fmt.Fprintf(stdout, "result: SAFETY FAILED: %s\n", r.failure())
 		}
 		fmt.Fprintf(stdout, "replay: %s\n", r.replayLine())
 		fmt.Fprintf(stdout, "    or: go run ./cmd/guildsim replay %s\n", path)
@@ -238,7 +328,9 @@ func reportOf(res scenarios.Result, dir string) *reports.Run {
 		r.Verdicts = append(r.Verdicts, reports.Verdict{Checker: v.Checker, Result: result, Detail: v.Detail, Artifact: artifact})
 	}
 	for _, e := range res.FaultLog {
-		fw := reports.FaultWindow{Description: e.Description, Start: time.Duration(e.Start.Sub(sim.DefaultStart))}
+		// The subject alone: the window, from the world's start, is Start
+		// and End (Description's offset counts from the safety phase).
+		fw := reports.FaultWindow{Description: e.Subject, Start: time.Duration(e.Start.Sub(sim.DefaultStart))}
 		if e.End != 0 {
 			fw.End = time.Duration(e.End.Sub(sim.DefaultStart))
 		}

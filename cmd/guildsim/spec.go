@@ -16,8 +16,8 @@ import (
 // spec gives the same fingerprint. It is what results lines, replay files
 // and summary.json record.
 type spec struct {
-	Scenario string `json:"scenario"`
-	Seed     uint64 `json:"seed"`
+	Scenario string  `json:"scenario"`
+	Seed     seedNum `json:"seed"`
 	// Options are the scenario's options by flag name: every option the
 	// run used, defaults filled in, so a replay does not depend on the
 	// defaults staying the same.
@@ -30,6 +30,29 @@ type spec struct {
 	Given    scenarios.Options `json:"-"`
 	fromFile bool
 }
+
+// seedNum is a seed as every JSON file of guildsim writes it: a decimal
+// string, because jq and JavaScript hold JSON numbers as doubles and
+// round seeds above 2^53 (18446744073709551615 reads back as
+// 18446744073709552000). Files written before seeds were strings hold a
+// number: it is still read.
+type seedNum uint64
+
+func (s seedNum) MarshalJSON() ([]byte, error) {
+	return []byte(`"` + strconv.FormatUint(uint64(s), 10) + `"`), nil
+}
+
+func (s *seedNum) UnmarshalJSON(b []byte) error {
+	v, err := strconv.ParseUint(strings.Trim(string(b), `"`), 10, 64)
+	if err != nil {
+		return fmt.Errorf("seed %s: %s", b, seedWant)
+	}
+	*s = seedNum(v)
+	return nil
+}
+
+// seedWant says what a seed is, in every error about one.
+const seedWant = "a seed is an unsigned 64-bit integer (0 to 18446744073709551615)"
 
 // demoSpec is what decides a run of sim's demo world.
 type demoSpec struct {
@@ -61,7 +84,7 @@ func (s spec) demoOptions() (demo.Options, error) {
 	if d <= 0 || d > demo.MaxDuration {
 		return demo.Options{}, fmt.Errorf("duration %s: must be between 1ns and %s", d, demo.MaxDuration)
 	}
-	o := demo.Options{Seed: s.Seed, Clients: s.Demo.Clients, Duration: d, NoFaults: !s.Demo.Faults, NoBuggify: !s.Demo.Buggify}
+	o := demo.Options{Seed: uint64(s.Seed), Clients: s.Demo.Clients, Duration: d, NoFaults: !s.Demo.Faults, NoBuggify: !s.Demo.Buggify}
 	return o, o.Validate()
 }
 
