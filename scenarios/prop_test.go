@@ -231,6 +231,33 @@ func TestScheduleRoundTrip(t *testing.T) {
 			t.Errorf("%q: parsed, want an error", bad)
 		}
 	}
+	// Out of range, partitioned from itself, unbalanced: refused when
+	// parsed (without a world), not when applied.
+	for _, bad := range []string{"loss-burst clients-0 2000000ppm at +1s for 1s", "dup-reorder gateway-1 -1ppm at +1s for 1s", "latency-spike gateway-0 -1ms at +1s for 1s",
+		"disk-slow store-1 x0 at +1s for 1s", "clock-drift store-0 +600000ppm at +1s for 1s",
+		"partition-halves [store-0] | [store-0] at +1s for 1s", "partition-oneway store-0 -> store-0 at +1s for 1s",
+		"partition-bridge [store-0,store-1] | [store-1] bridge store-1 at +1s for 1s",
+		"partition-halves [store-0 | [store-1] at +1s for 1s", "partition-halves [store-0] | store-1] at +1s for 1s"} {
+		if _, err := parseSchedule(bad); err == nil {
+			t.Errorf("%q: parsed, want an error", bad)
+		}
+	}
+	// A fault that would start after the safety phase is refused by
+	// Resolve (before a world exists) rather than dropped by the heal.
+	for _, tc := range []struct {
+		o    Options
+		want string
+	}{
+		{Options{Faults: "crash store-1 at +30s for 1s"}, "starts at +30s, after the safety phase (--safety 30s)"},
+		{Options{Safety: 5 * sim.Second, Faults: "crash store-1 at +1s for 1s; clock-jump guild-0 1s at +6s"}, "starts at +6s"},
+	} {
+		if _, err := Resolve("chat-basic", tc.o); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: error %v, want %q", tc.o.Faults, err, tc.want)
+		}
+	}
+	if _, err := Resolve("chat-basic", Options{Faults: "crash store-1 at +29.999s for 1s"}); err != nil {
+		t.Errorf("a fault starting within the safety phase: %v", err)
+	}
 }
 
 // TestFoundByProperties replays the cases the property test found, each a

@@ -13,16 +13,18 @@ import (
 )
 
 // ProcessNames are the names the processes of a scenario's world spawn
-// under, as a trace shows them before "#pid" and as --trace-filter
+// under (not the workload's driver, whose actions the trace shows as the
+// world's own, without a node or process), as a trace shows them before "#pid" and as --trace-filter
 // process=NAME matches them; a guild's own process is guild/<guild id>.
 // TestTraceNamesAreTheWorlds checks the list against a traced run, so a
 // process renamed in system/ fails a test instead of making a filter
 // silently keep nothing.
 var ProcessNames = []string{
-	"client", "edge",
+	"init", // the process that runs a node's boot function (sim)
+	"client",
 	"gateway/session", gateway.ListenerName, gateway.LimiterName,
 	guild.PartitionerName, guild.RelayHostName, "guild/relay", "guild/worker",
-	store.DefaultReplicaName, store.DefaultCoordinatorName, store.DefaultDataServiceName,
+	store.DefaultReplicaName, store.DefaultCoordinatorName,
 }
 
 // guildProcessPrefix is how a guild's process name starts (guild/<id>).
@@ -34,7 +36,6 @@ const guildProcessPrefix = "guild/"
 // A process is named as sim matches it: NAME or NAME#PID.
 func CheckTraceFilter(o Options, f sim.TraceFilter) error {
 	nodes := nodeNames(o)
-	nodes["driver"] = true // the workload's node, which faults leave alone
 	for _, n := range f.Nodes {
 		if !nodes[n] {
 			var names []string

@@ -96,7 +96,53 @@ func TestOptionsChangeTheRun(t *testing.T) {
 	require.Contains(t, other, "SEED=2")
 	require.NotEqual(t, fingerprintOf(t, base), fingerprintOf(t, more))
 	require.NotEqual(t, fingerprintOf(t, base), fingerprintOf(t, other))
-	require.DirExists(t, filepath.Join(dir, "chat-basic-2"))
+	require.DirExists(t, reportDirOf(t, other))
+	require.NotEqual(t, reportDirOf(t, base), reportDirOf(t, more), "other options, another folder")
+}
+
+// reportDirOf is the report folder a run printed.
+func reportDirOf(t *testing.T, out string) string {
+	t.Helper()
+	m := regexp.MustCompile(`(?m)^report: (.*)/report.html$`).FindStringSubmatch(out)
+	require.NotNil(t, m, "no report line in:\n%s", out)
+	return m[1]
+}
+
+// TestReportFolders: the default options write <scenario>-<seed>; options
+// equal to the defaults write there too (the same run); other options
+// write <scenario>-<seed>-<hash>, so two runs of one seed never share a
+// folder; and a run removes what an earlier run of its folder left
+// (replay.json, replays/, artifacts/, Porcupine's page, a trace) but
+// nothing else.
+func TestReportFolders(t *testing.T) {
+	dir := t.TempDir()
+	run := func(args ...string) string {
+		code, out, errs := runCLI(t, append([]string{"run", "--out", dir, "--quiet"}, args...)...)
+		require.Equal(t, exitOK, code, "%v: %s%s", args, out, errs)
+		return reportDirOf(t, out)
+	}
+	plain := run()
+	require.Equal(t, filepath.Join(dir, "chat-basic-1"), plain)
+	require.Equal(t, plain, run("--members", "8", "--fanout", "per-node"), "the defaults written out: the same run, the same folder")
+	other := run("--members", "12")
+	require.Regexp(t, `/chat-basic-1-[0-9a-f]{8}$`, other)
+	require.NotEqual(t, other, run("--members", "16"))
+	require.Equal(t, other, run("--members", "12"), "the same options, the same folder")
+
+	stale := []string{replayFile, "trace.jsonl", "porcupine-channel-7.html", "replays/chat-basic-1.json", "artifacts/chat-basic-1/x.html"}
+	for _, f := range append(stale, "notes.txt") {
+		p := filepath.Join(plain, f)
+		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
+		require.NoError(t, os.WriteFile(p, []byte("from an earlier run"), 0o644))
+	}
+	require.Equal(t, plain, run())
+	for _, f := range stale {
+		require.NoFileExists(t, filepath.Join(plain, f), "a passing run leaves no earlier run's %s", f)
+	}
+	require.NoDirExists(t, filepath.Join(plain, "replays"))
+	require.NoDirExists(t, filepath.Join(plain, "artifacts"))
+	require.FileExists(t, filepath.Join(plain, "notes.txt"), "what guildsim does not write, it leaves")
+	require.FileExists(t, filepath.Join(plain, "summary.json"))
 }
 
 // failing is a run that fails a checker by design, not by a bug: a 1 s
@@ -104,18 +150,18 @@ func TestOptionsChangeTheRun(t *testing.T) {
 // node only at their stream timeout (30 s).
 var failing = []string{"--scenario", "gateway-node-crash", "--seed", "1", "--liveness-bound", "1s", "--liveness", "5s"}
 
-// TestRunFailureReplays: a failing run exits 1, prints the failing checker
-// and the replay line, leaves replay.json in the report folder; the replay
-// line and the replay file both reproduce the run, and so does the
-// report's summary.json.
+// TestRunFailureReplays: a run failing only liveness exits 4, prints the
+// failing checker and the replay line, leaves replay.json in the report
+// folder; the replay line and the replay file both reproduce the run, and
+// so does the report's summary.json (each exiting 4 again).
 func TestRunFailureReplays(t *testing.T) {
 	dir := t.TempDir()
 	code, out, errs := runCLI(t, append([]string{"run", "--out", dir, "--quiet"}, failing...)...)
 	require.Equal(t, exitLiveness, code, errs)
 	require.Contains(t, out, "liveness: Illegal")
-	require.Contains(t, out, "result: CHECKER FAILED: liveness Illegal")
+	require.Contains(t, out, "result: LIVENESS FAILED: liveness Illegal")
 	require.Contains(t, out, "replay: go run ./cmd/guildsim run --scenario gateway-node-crash --seed 1 --liveness 5s --liveness-bound 1s\n")
-	report := filepath.Join(dir, "gateway-node-crash-1")
+	report := reportDirOf(t, out)
 	replay := filepath.Join(report, replayFile)
 	require.Contains(t, out, "or: go run ./cmd/guildsim replay "+replay)
 	require.FileExists(t, replay)
@@ -132,6 +178,135 @@ func TestRunFailureReplays(t *testing.T) {
 	code, rout, _ = runCLI(t, "replay", filepath.Join(report, "summary.json"))
 	require.Equal(t, exitLiveness, code)
 	require.Contains(t, rout, "fingerprint matches")
+}
+
+// safetyFailing is swarm seed 5 with a periodic commit log (Cassandra's
+// default): crashes lose acknowledged writes, which Porcupine and
+// no-acked-message-lost catch (README, "A failure, and its replay").
+var safetyFailing = []string{"--scenario", "swarm", "--seed", "5", "--store-sync", "periodic"}
+
+// TestSafetyFailureExits1: a safety violation exits 1, says so, and
+// records it in summary.json (pass false, verdicts Illegal, the seed a
+// string, the replay command and the version) and replay.json (the same
+// words: pass, result safety-failed, Illegal); report.html shows the
+// replay command and the version; replaying either file exits 1 again.
+func TestSafetyFailureExits1(t *testing.T) {
+	dir := t.TempDir()
+	code, out, errs := runCLI(t, append([]string{"run", "--out", dir, "--quiet"}, safetyFailing...)...)
+	require.Equal(t, exitSafety, code, errs)
+	require.Contains(t, out, "result: SAFETY FAILED: porcupine Illegal, no-acked-message-lost Illegal\n")
+	report := reportDirOf(t, out)
+
+	var sum map[string]any
+	b, err := os.ReadFile(filepath.Join(report, "summary.json"))
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(b, &sum))
+	require.Equal(t, float64(reports.SummarySchemaVersion), sum["schema_version"])
+	require.Equal(t, "5", sum["seed"])
+	require.Equal(t, false, sum["pass"])
+	require.Equal(t, "go run ./cmd/guildsim run --scenario swarm --seed 5 --store-sync periodic", sum["replay"])
+	require.Equal(t, buildVersion(), sum["version"])
+	require.Contains(t, sum["version"], "commit ")
+	verdicts := map[string]string{}
+	for _, v := range sum["verdicts"].([]any) {
+		v := v.(map[string]any)
+		verdicts[v["checker"].(string)] = v["result"].(string)
+	}
+	require.Equal(t, "Illegal", verdicts["porcupine"])
+	require.Equal(t, "Ok", verdicts["liveness"])
+
+	var rep map[string]any
+	b, err = os.ReadFile(filepath.Join(report, replayFile))
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(b, &rep))
+	require.Equal(t, "5", rep["seed"])
+	require.Equal(t, false, rep["pass"])
+	require.Equal(t, resultSafety, rep["result"])
+	require.Equal(t, buildVersion(), rep["version"])
+	require.Equal(t, "Illegal", rep["verdicts"].([]any)[0].(map[string]any)["result"])
+
+	html, err := os.ReadFile(filepath.Join(report, "report.html"))
+	require.NoError(t, err)
+	require.Contains(t, string(html), "go run ./cmd/guildsim run --scenario swarm --seed 5 --store-sync periodic")
+	require.Contains(t, string(html), buildVersion())
+
+	for _, f := range []string{replayFile, "summary.json"} {
+		code, rout, errs := runCLI(t, "replay", filepath.Join(report, f))
+		require.Equal(t, exitSafety, code, "%s: %s%s", f, rout, errs)
+		require.Contains(t, rout, "failure reproduced: porcupine Illegal, no-acked-message-lost Illegal")
+	}
+}
+
+// TestExitCodeClasses: the exit code of a set of runs is the most serious
+// class among them: bad input, testbed, safety, liveness; a safety
+// failure beats a liveness one whichever comes first, and files of older
+// builds (checker-failed) are read as safety.
+func TestExitCodeClasses(t *testing.T) {
+	r := func(res string) result { return result{Result: res} }
+	for _, tc := range []struct {
+		results []result
+		want    int
+	}{
+		{nil, exitOK},
+		{[]result{r(resultOK), r(resultStopped)}, exitOK},
+		{[]result{r(resultOK), r(resultLiveness)}, exitLiveness},
+		{[]result{r(resultLiveness), r(resultSafety)}, exitSafety},
+		{[]result{r(resultSafety), r(resultLiveness)}, exitSafety},
+		{[]result{r(resultLegacyFailed)}, exitSafety},
+		{[]result{r(resultLiveness), r(resultTestbed), r(resultSafety)}, exitTestbed},
+		{[]result{r(resultTestbed), r(resultBadInput)}, exitUsage},
+	} {
+		require.Equal(t, tc.want, exitCode(tc.results), "%v", tc.results)
+	}
+	// The class of a finished run comes from its verdicts: any safety
+	// checker not Ok makes it a safety failure, else liveness.
+	v := func(c, res string) verdict { return verdict{Checker: c, Result: res} }
+	require.Equal(t, resultLiveness, failureClass([]verdict{v("porcupine", "Ok"), v("liveness", "Illegal")}))
+	require.Equal(t, resultLiveness, failureClass([]verdict{v("liveness", "Unknown")}))
+	require.Equal(t, resultSafety, failureClass([]verdict{v("liveness", "Illegal"), v("session-order", "Illegal")}))
+	require.Equal(t, resultSafety, failureClass([]verdict{v("porcupine", "Unknown")}), "Unknown is not Ok")
+	require.Equal(t, resultSafety, failureClass([]verdict{v("gateway-protocol", "Illegal")}), "gateway-protocol is a safety checker")
+	require.Equal(t, resultSafety, failureClass([]verdict{v("a-new-checker", "Illegal")}), "an unclassified checker counts as safety")
+	for _, c := range scenarios.AllCheckers {
+		require.Equal(t, c.Name == "liveness", scenarios.IsLivenessChecker(c.Name), c.Name)
+	}
+}
+
+// TestOldFilesStillReplay: a replay file of an older build (a numeric seed,
+// the undivided checker-failed) and a schema 1 summary.json ("passed",
+// lower-case verdicts) are read: the seed exactly, the result as its class.
+func TestOldFilesStillReplay(t *testing.T) {
+	dir := t.TempDir()
+	old := filepath.Join(dir, "old.json")
+	require.NoError(t, os.WriteFile(old, []byte(`{"scenario":"chat-basic","seed":18446744073709551615,"fingerprint":"00",`+
+		`"verdicts":[{"checker":"liveness","result":"Illegal"}],"ok":false,"result":"checker-failed"}`), 0o644))
+	r, err := readReplay(old)
+	require.NoError(t, err)
+	require.Equal(t, seedNum(18446744073709551615), r.Seed, "a numeric seed is read exactly")
+	require.Equal(t, resultLiveness, r.Result)
+	sum := filepath.Join(dir, "summary.json")
+	require.NoError(t, os.WriteFile(sum, []byte(`{"schema_version":1,"scenario":"chat-basic","seed":"7","fingerprint":"00","passed":false,`+
+		`"verdicts":[{"checker":"porcupine","result":"illegal"},{"checker":"liveness","result":"ok"}]}`), 0o644))
+	r, err = readReplay(sum)
+	require.NoError(t, err)
+	require.Equal(t, seedNum(7), r.Seed)
+	require.Equal(t, resultSafety, r.Result)
+	b, err := json.Marshal(r)
+	require.NoError(t, err)
+	require.Contains(t, string(b), `"seed":"7"`, "written back as a string")
+}
+
+// TestFaultAndVerdictTimesShareAnOrigin: the run says once that instants
+// count from the world's start, and fault lines use it (+start to +end),
+// as verdicts do: a --faults crash at +3s of the safety phase, after a 2s
+// warmup, is printed as starting at +5s.
+func TestFaultAndVerdictTimesShareAnOrigin(t *testing.T) {
+	code, out, errs := runCLI(t, append([]string{"run", "--out", t.TempDir(), "--faults", "crash store-1 at +3s for 1s"}, fast...)...)
+	require.Equal(t, exitOK, code, errs)
+	require.Equal(t, 1, strings.Count(out, "counts from the world's start"), "said once")
+	require.Contains(t, out, "times: +T counts from the world's start: warmup to +2s, safety phase (faults) +2s to +7s, liveness to +22s (--faults offsets count from +2s)\n")
+	require.Contains(t, out, "fault: +5s to +6s: crash store-1\n")
+	require.NotContains(t, out, "started ")
 }
 
 // TestReportLinksTheArtifactRelatively: a verdict's artifact (Porcupine's
@@ -190,13 +365,15 @@ func TestProgressGoesToStderr(t *testing.T) {
 // TestHelpOnEveryCommand: --help and -h print the command's usage, flags
 // and exit codes on stdout and exit 0.
 func TestHelpOnEveryCommand(t *testing.T) {
-	for _, cmd := range []string{"run", "sweep", "replay", "merge", "list", "version"} {
+	for _, cmd := range []string{"run", "sweep", "replay", "merge", "compare", "list", "version"} {
 		for _, h := range []string{"--help", "-h"} {
 			code, out, errs := runCLI(t, cmd, h)
 			require.Equal(t, exitOK, code, "%s %s", cmd, h)
 			require.Empty(t, errs)
 			require.Contains(t, out, "usage: guildsim "+cmd)
-			require.Contains(t, out, "exit codes: 0 ok; 1 a checker failed; 2 bad usage or input; 3 the testbed itself failed")
+			for _, code := range []string{"  0    every run passed", "  1    safety:", "  2    bad usage or input", "  3    the testbed itself failed", "  4    liveness:", "  130  interrupted"} {
+				require.Contains(t, out, code, "%s --help documents exit code %q", cmd, code)
+			}
 		}
 	}
 	code, out, _ := runCLI(t, "run", "--help")
@@ -210,7 +387,8 @@ func TestHelpOnEveryCommand(t *testing.T) {
 	for _, h := range []string{"help", "--help", "-h"} {
 		code, out, _ := runCLI(t, h)
 		require.Equal(t, exitOK, code)
-		require.Contains(t, out, "Exit codes: 0 ok, 1 a checker failed, 2 bad usage or input, 3 the testbed itself failed")
+		require.Contains(t, out, "  1    safety:")
+		require.Contains(t, out, "  4    liveness:")
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -98,7 +99,7 @@ func TestSweepFailureKeepsReplayFileAndReplayMatches(t *testing.T) {
 	code, out, errs := runCLI(t, args...)
 	require.Equal(t, exitLiveness, code, errs)
 	require.Contains(t, out, "2 seeds, 0 passed, 2 failed")
-	require.Contains(t, out, "gateway-node-crash seed 2: checker-failed")
+	require.Contains(t, out, "gateway-node-crash seed 2: liveness-failed")
 	require.Contains(t, out, "(liveness Illegal)")
 	require.Contains(t, out, "replay: go run ./cmd/guildsim run --scenario gateway-node-crash --seed 2 --liveness 5s --liveness-bound 1s\n")
 	replay := filepath.Join(dir, "replays", "gateway-node-crash-2.json")
@@ -106,6 +107,14 @@ func TestSweepFailureKeepsReplayFileAndReplayMatches(t *testing.T) {
 	b, err := os.ReadFile(filepath.Join(dir, "junit.xml"))
 	require.NoError(t, err)
 	require.Contains(t, string(b), `failures="2"`)
+	// The failure body: what failed, the first violation in words, the
+	// fingerprint, the version and the replay command.
+	var j junitSuites
+	require.NoError(t, xml.Unmarshal(b, &j))
+	body := j.Suites[0].Cases[1].Failure.Body
+	require.Contains(t, body, "liveness Illegal\nliveness: Illegal: client ")
+	require.Contains(t, body, "\nversion: "+buildVersion()+"\n")
+	require.Contains(t, body, "replay: go run ./cmd/guildsim run --scenario gateway-node-crash --seed 2 --liveness 5s --liveness-bound 1s\n")
 	rs, err := readJSONLines(filepath.Join(dir, "results.jsonl"))
 	require.NoError(t, err)
 	require.False(t, rs[1].Pass)
@@ -148,4 +157,112 @@ func TestDemoSweepTestbedFailure(t *testing.T) {
 	code, rout, _ := runCLI(t, "replay", filepath.Join(dir, "replays", "demo-3.json"))
 	require.Equal(t, exitTestbed, code)
 	require.Contains(t, rout, "fingerprint matches")
+}
+
+// TestSweepWritesResultsAsSeedsFinish: results.jsonl holds a line per
+// finished seed while the sweep runs (seeds as strings, pass, verdicts Ok);
+// an interrupt stops taking seeds, keeps the finished ones (sorted, with
+// junit.xml), says how many and where, and exits 130.
+func TestSweepWritesResultsAsSeedsFinish(t *testing.T) {
+	dir := t.TempDir()
+	results := filepath.Join(dir, resultsFile)
+	var linesSeen int
+	notifyInterrupt = func(c chan<- os.Signal) func() {
+		// Interrupt as a user watching the file would: once the first
+		// seed's line is there.
+		go func() {
+			for {
+				b, _ := os.ReadFile(results)
+				if n := strings.Count(string(b), "\n"); n > 0 {
+					linesSeen = n
+					c <- os.Interrupt
+					return
+				}
+				time.Sleep(time.Millisecond)
+			}
+		}()
+		return func() {}
+	}
+	defer func() { notifyInterrupt = realNotifyInterrupt }()
+	code, out, errs := runCLI(t, "sweep", "--seeds", "1-6", "--parallel", "1", "--out", dir, "--quiet")
+	require.Equal(t, exitInterrupted, code, "%s%s", out, errs)
+	require.Positive(t, linesSeen, "a line was in results.jsonl before the sweep ended")
+	require.Contains(t, errs, "interrupt: taking no more seeds")
+	m := regexp.MustCompile(`interrupted: (\d) of 6 seeds finished; their results are in (.*)\n`).FindStringSubmatch(out)
+	require.NotNil(t, m, out)
+	require.Equal(t, results, m[2])
+	finished := int(m[1][0] - '0')
+	require.Less(t, finished, 6, "the interrupt stopped the sweep")
+	rs, err := readJSONLines(results)
+	require.NoError(t, err)
+	require.Len(t, rs, finished)
+	for i, r := range rs {
+		require.Equal(t, seedNum(i+1), r.Seed, "kept in seed order")
+	}
+	raw, err := os.ReadFile(results)
+	require.NoError(t, err)
+	require.Contains(t, string(raw), `"seed":"1"`, "seeds are strings")
+	require.Contains(t, string(raw), `"pass":true`)
+	require.Contains(t, string(raw), `"result":"Ok"`)
+	require.NotContains(t, string(raw), `"ok":`)
+	require.FileExists(t, filepath.Join(dir, junitFile))
+}
+
+// realNotifyInterrupt is the real notifyInterrupt, restored after tests.
+var realNotifyInterrupt = notifyInterrupt
+
+// TestMergeExpectShardsKeepsArtifacts: a swarm sweep of seeds 4-5 with a
+// periodic commit log (seed 5 fails safety, with Porcupine's page) in two
+// shards; merge --expect-shards 2 takes both, keeps the failing seed's
+// artifacts and replay file, and exits 1; a sweep folder reused for
+// another sweep holds nothing of the first.
+func TestMergeExpectShardsKeepsArtifacts(t *testing.T) {
+	dir := t.TempDir()
+	var parts []string
+	for _, shard := range []string{"0/2", "1/2"} {
+		d := filepath.Join(dir, "shard"+shard[:1])
+		code, out, errs := runCLI(t, "sweep", "--scenario", "swarm", "--store-sync", "periodic", "--seeds", "4-5", "--shard", shard, "--out", d, "--quiet")
+		require.Contains(t, []int{exitOK, exitSafety}, code, "%s%s", out, errs)
+		require.FileExists(t, filepath.Join(d, manifestFile))
+		parts = append(parts, d)
+	}
+	require.DirExists(t, filepath.Join(dir, "shard1", artifactDir, "swarm-5"))
+	merged := filepath.Join(dir, "merged")
+	code, out, errs := runCLI(t, "merge", "--expect-shards", "2", "--out", merged, parts[0], filepath.Join(parts[1], resultsFile))
+	require.Equal(t, exitSafety, code, "%s%s", out, errs)
+	require.Contains(t, out, "2 seeds, 1 passed, 1 failed")
+	require.Contains(t, out, "swarm seed 5: safety-failed")
+	pages, err := filepath.Glob(filepath.Join(merged, artifactDir, "swarm-5", "porcupine-channel-*.html"))
+	require.NoError(t, err)
+	require.NotEmpty(t, pages, "merge keeps the shards' artifacts")
+	require.FileExists(t, filepath.Join(merged, replaysDir, "swarm-5.json"))
+
+	// The shard's folder, reused for a passing sweep: no replays/ or
+	// artifacts/ of the failing one remain.
+	code, _, errs = runCLI(t, append([]string{"sweep", "--seeds", "1", "--out", parts[1]}, fast...)...)
+	require.Equal(t, exitOK, code, errs)
+	require.NoDirExists(t, filepath.Join(parts[1], replaysDir))
+	require.NoDirExists(t, filepath.Join(parts[1], artifactDir))
+	rs, err := readJSONLines(filepath.Join(parts[1], resultsFile))
+	require.NoError(t, err)
+	require.Len(t, rs, 1)
+	require.Equal(t, "chat-basic", rs[0].Scenario)
+}
+
+// TestProgressIsLinesOffATerminal: a sweep's progress written to anything
+// but a terminal (a CI log) is a line every 5% of the seeds, without
+// carriage returns.
+func TestProgressIsLinesOffATerminal(t *testing.T) {
+	var b strings.Builder
+	forEach(40, 2, false, &b, "seeds", nil, func(int) {})
+	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
+	require.Len(t, lines, 20, b.String())
+	require.Regexp(t, `^seeds: 2/40 done, \d+s$`, lines[0])
+	require.Regexp(t, `^seeds: 40/40 done, \d+s$`, lines[19])
+	require.NotContains(t, b.String(), "\r")
+	require.False(t, isTerminal(&b))
+	f, err := os.Create(filepath.Join(t.TempDir(), "log"))
+	require.NoError(t, err)
+	defer f.Close()
+	require.False(t, isTerminal(f), "a file is no terminal")
 }
