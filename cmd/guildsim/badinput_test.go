@@ -102,7 +102,7 @@ func TestBadInput(t *testing.T) {
 		// run: the trace.
 		{[]string{"run", "--trace-filter", "node=store-0"}, `guildsim run: --trace-filter "node=store-0": without --trace there is no trace to filter (add --trace or --trace=FILE)`},
 		{[]string{"run", "--trace", "--trace-filter", "node=store-9"}, `guildsim run: --trace-filter "node=store-9": node=store-9: no such node in this run (nodes: clients-0, control, gateway-0, gateway-1, guild-0, guild-1, store-0, store-1, store-2)`},
-		{[]string{"run", "--trace", "--trace-filter", "process=session"}, `guildsim run: --trace-filter "process=session": process=session: no process is called so (processes: client, edge, gateway/session,`},
+		{[]string{"run", "--trace", "--trace-filter", "process=session"}, `guildsim run: --trace-filter "process=session": process=session: no process is called so (processes: init, client, gateway/session,`},
 		{[]string{"run", "--trace", "--trace-filter", "process=guild/x"}, `process=guild/x: no process is called so`},
 		{[]string{"run", "--trace", "--trace-filter", "host=a"}, "unknown key"},
 		{[]string{"run", "--trace", "--trace-filter", "node"}, "want node=NAME"},

@@ -4,7 +4,7 @@
 //	             [--trace[=FILE]] [--trace-filter node=a,process=b] [--quiet]
 //	guildsim sweep [--scenario NAME] --seeds 1-1000 [--parallel P] [--shard i/n] [--out DIR]
 //	guildsim replay FILE
-//	guildsim merge [--out DIR] results.jsonl...
+//	guildsim merge [--out DIR] [--expect-shards N] results.jsonl...
 //	guildsim list | version
 //
 // `run` without flags runs the scenario chat-basic with seed 1. It prints

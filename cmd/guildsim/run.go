@@ -389,7 +389,7 @@ func runDemoCmd(s spec, dir string, trace *os.File, filter sim.TraceFilter, cfg 
 	fmt.Fprintf(stdout, "fingerprint: %s\n", r.Fingerprint)
 
 	path := filepath.Join(dir, "summary.json")
-	if err := writeJSON(path, demoSummary{Schema: 1, result: r, Faults: res.Faults, Stats: res.Stats, ProcessesEnd: res.Processes}); err != nil {
+	if err := writeJSON(path, demoSummary{Schema: 2, result: r, Faults: res.Faults, Stats: res.Stats, ProcessesEnd: res.Processes}); err != nil {
 		fmt.Fprintf(stderr, "guildsim run: writing report: %v\n", err)
 		return exitTestbed
 	}
@@ -429,8 +429,9 @@ func parseTraceFilter(s string) (sim.TraceFilter, error) {
 	return f, nil
 }
 
-// demoSummary is the demo world's summary.json (schema 1): the run's
-// result line (a replay file) plus the world's counters.
+// demoSummary is the demo world's summary.json (schema 2: seed a string,
+// pass for ok): the run's result line (a replay file) plus the world's
+// counters.
 type demoSummary struct {
 	Schema int `json:"schema"`
 	result
