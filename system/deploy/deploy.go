@@ -25,6 +25,7 @@ type Deployment struct {
 	Gateways     []sim.NodeID // gateway nodes: gateway-0, ...
 	DataServices []sim.NodeID // data-service nodes: data-service-0, ...
 	ClientNodes  []sim.NodeID // client nodes: clients-0, ...
+	Extra        []sim.NodeID // Topology.Extra's nodes, in order
 	Driver       sim.NodeID   // "driver" (NoNode unless Topology.Driver)
 	DriverPID    sim.PID      // Topology.Driver's process
 
@@ -70,7 +71,8 @@ type Client struct {
 }
 
 // New builds the world t describes. Nodes are added in a fixed order
-// (control, storage, guild, gateway, data-service, client nodes, driver),
+// (control, storage, guild, gateway, data-service, client, extra nodes,
+// driver),
 // so that a topology always gives the same node IDs and names, and so the
 // same run for the same seed.
 func New(t Topology) (*Deployment, error) {
@@ -109,6 +111,7 @@ var roles = []func(d *Deployment) error{
 	addGateways,
 	addDataServices,
 	addClientNodes,
+	addExtra,
 	addDriver,
 	addOnlineClients,
 }
@@ -310,6 +313,16 @@ func addClientNodes(d *Deployment) error {
 		c.DataServices = d.Router
 	}
 	return c.Validate()
+}
+
+func addExtra(d *Deployment) error {
+	for i, e := range d.Topology.Extra {
+		if e.Name == "" {
+			return fmt.Errorf("deploy: Topology.Extra[%d]: needs a name", i)
+		}
+		d.Extra = append(d.Extra, d.World.MustAddNode(sim.NodeConfig{Name: e.Name, Region: d.region(i), Boot: e.Boot}))
+	}
+	return nil
 }
 
 func addDriver(d *Deployment) error {

@@ -46,6 +46,10 @@ type Topology struct {
 	// scenario's API edge, a test's script): faults leave it alone. It is
 	// spawned before the population's online clients.
 	Driver *Driver
+	// Extra are nodes the caller boots itself, added after every role's
+	// and before the driver: a fake peer in a unit test (a gateway that
+	// answers with one close code, a store that never replies).
+	Extra []Extra
 
 	// Who is in the world: either a generated Population, or Guilds and
 	// Tokens given.
@@ -71,6 +75,13 @@ type Topology struct {
 	Client      client.Config
 	// ReadPath is where clients' history reads go [ReadCoordinators].
 	ReadPath ReadPath
+}
+
+// Extra is a node the caller boots: Boot may be nil (an empty node for
+// the caller to spawn processes on).
+type Extra struct {
+	Name string
+	Boot func(ctx *sim.Ctx)
 }
 
 // Driver is the caller's process on the driver node.
