@@ -38,8 +38,6 @@ type World struct {
 	receivesNot map[uint32]bool
 	guildOf     map[uint64]uint64 // channel -> guild, built by GuildOf
 
-	driver   sim.PID
-	edge     *edge
 	nonce    uint64
 	lastRead []sim.Time // per client: when its last read was asked
 	posts    map[uint64]int
@@ -82,8 +80,7 @@ func topology(s *Scenario, seed uint64, o Options, buggify bool) deploy.Topology
 func build(s *Scenario, seed uint64, o Options, buggify bool) (*World, error) {
 	sw := &World{Opts: o, Access: check.NewAccess(), receivesNot: map[uint32]bool{}, posts: map[uint64]int{}}
 	t := topology(s, seed, o, buggify)
-	sw.edge = &edge{}
-	t.Driver = &deploy.Driver{Name: "edge", Handler: sw.edge}
+	t.Driver = &deploy.Driver{Name: "edge", Handler: &deploy.Edge{}}
 	if s.Spec != nil {
 		t.EditGuilds = func(specs []*guild.Spec) { s.Spec(sw, specs) }
 	}
@@ -108,7 +105,6 @@ func build(s *Scenario, seed uint64, o Options, buggify bool) (*World, error) {
 		}
 		sw.Guilds = append(sw.Guilds, gi)
 	}
-	sw.driver = d.DriverPID
 	sw.lastRead = make([]sim.Time, len(d.Clients))
 	for c := range sw.lastRead {
 		sw.lastRead[c] = -1
@@ -187,10 +183,7 @@ const pageLimit = 100
 // ToGuild makes the driver send msg to guild g's process at elapsed time d
 // (membership and permission changes: the API edge's job).
 func (sw *World) ToGuild(d sim.Duration, g int, msg any) {
-	id := sw.Guilds[g].ID
-	sw.At(d, "edge", func() {
-		sw.W.Send(sw.driver, forward{node: sw.Cluster.Placement().NodeOf(id), name: guild.ProcessName(id), msg: msg})
-	})
+	sw.D.ToGuild(d, sw.Guilds[g].ID, msg)
 }
 
 // GuildOf returns the guild of channel ch (0 if none).
@@ -215,22 +208,6 @@ func (sw *World) CanSee(c uint32, ch uint64) bool {
 // MESSAGE_CREATE (check.Truth.Receives), with the scenario's reason in its
 // documentation.
 func (sw *World) NotReceiving(c uint32) { sw.receivesNot[c] = true }
-
-// edge is the scenario's API edge: it forwards requests to guild processes
-// and drops their answers.
-type edge struct{}
-
-type forward struct {
-	node sim.NodeID
-	name string
-	msg  any
-}
-
-func (e *edge) Receive(ctx *sim.Ctx, msg any) {
-	if m, ok := msg.(forward); ok {
-		ctx.SendNamed(m.node, m.name, m.msg)
-	}
-}
 
 // servers are every node but the clients' and the driver's: what faults may
 // touch in most scenarios.
