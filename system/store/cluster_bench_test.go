@@ -1,10 +1,11 @@
-package store
+package store_test
 
 import (
 	"fmt"
 	"testing"
 
 	"github.com/guildsim/guildsim/sim"
+	"github.com/guildsim/guildsim/system/store"
 )
 
 // BenchmarkClusterOps measures how fast the simulator runs the store: a
@@ -15,13 +16,13 @@ import (
 // simulated second (the simulated cluster's throughput, bounded by the cost
 // model and the network).
 func BenchmarkClusterOps(b *testing.B) {
-	for _, sync := range []SyncPolicy{SyncPeriodic, SyncPerBatch} {
+	for _, sync := range []store.SyncPolicy{store.SyncPeriodic, store.SyncPerBatch} {
 		b.Run(sync.String(), func(b *testing.B) {
-			ct := newClusterTest(b, clusterConfig{seed: 1, replica: ReplicaOptions{Engine: Options{Sync: sync}}})
+			ct := newClusterTest(b, clusterConfig{seed: 1, replica: store.ReplicaOptions{Engine: store.Options{Sync: sync}}})
 			var done, failed int
 			const clients = 64
 			for i := range clients {
-				c, err := NewClient(ClientOptions{Coordinators: []sim.NodeID{ct.nodes[i%len(ct.nodes)]}})
+				c, err := store.NewClient(store.ClientOptions{Coordinators: []sim.NodeID{ct.nodes[i%len(ct.nodes)]}})
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -44,7 +45,7 @@ func BenchmarkClusterOps(b *testing.B) {
 
 // benchClient keeps one request in flight.
 type benchClient struct {
-	client       *Client
+	client       *store.Client
 	done, failed *int
 }
 
@@ -66,12 +67,12 @@ func (c *benchClient) Receive(ctx *sim.Ctx, msg any) {
 
 func (c *benchClient) issue(ctx *sim.Ctx) {
 	rng := ctx.Rand()
-	ch := clusterChannel + Snowflake(rng.Intn(100))<<22
+	ch := clusterChannel + store.Snowflake(rng.Intn(100))<<22
 	var err error
 	if rng.Intn(10) < 3 {
-		_, err = c.client.Write(ctx, WriteMessage{Channel: ch, Author: 1, Content: "a message of about forty bytes, typical"})
+		_, err = c.client.Write(ctx, store.WriteMessage{Channel: ch, Author: 1, Content: "a message of about forty bytes, typical"})
 	} else {
-		_, err = c.client.Read(ctx, ReadPage{Query: Query{Channel: ch, Limit: 50}})
+		_, err = c.client.Read(ctx, store.ReadPage{Query: store.Query{Channel: ch, Limit: 50}})
 	}
 	if err != nil {
 		panic(err)

@@ -1,4 +1,4 @@
-package store
+package store_test
 
 import (
 	"errors"
@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/guildsim/guildsim/sim"
+	"github.com/guildsim/guildsim/system/deploy"
+	"github.com/guildsim/guildsim/system/store"
 	"github.com/stretchr/testify/require"
 )
 
@@ -33,7 +35,7 @@ type (
 )
 
 // hotChannel is the one channel every reader wants.
-const hotChannel Snowflake = 1 << 40
+const hotChannel store.Snowflake = 1 << 40
 
 // hotDirectTag marks a backend query the data service sent for one reader
 // alone, so its answer is not taken for a flight's.
@@ -69,8 +71,8 @@ func (b *hotBackend) Receive(ctx *sim.Ctx, msg any) {
 type hotDataService struct {
 	backend sim.PID
 	writer  sim.PID
-	co      *Coalescer[Snowflake, int]
-	direct  map[uint64]Waiter // looked up, never ranged over
+	co      *store.Coalescer[store.Snowflake, int]
+	direct  map[uint64]store.Waiter // looked up, never ranged over
 	lastTag uint64
 	shed    int // reads sent directly after ErrTooManyWaiters
 }
@@ -78,7 +80,7 @@ type hotDataService struct {
 func (d *hotDataService) Receive(ctx *sim.Ctx, msg any) {
 	switch m := msg.(type) {
 	case hotRead:
-		w := Waiter{From: ctx.Sender(), Request: m.Request}
+		w := store.Waiter{From: ctx.Sender(), Request: m.Request}
 		if d.co != nil {
 			id, first, err := d.co.Join(hotChannel, w)
 			if err == nil {
@@ -87,7 +89,7 @@ func (d *hotDataService) Receive(ctx *sim.Ctx, msg any) {
 				}
 				return
 			}
-			sim.Assert(errors.Is(err, ErrTooManyWaiters), "hot data service: unexpected Join error")
+			sim.Assert(errors.Is(err, store.ErrTooManyWaiters), "hot data service: unexpected Join error")
 			d.shed++
 		}
 		d.lastTag++
@@ -102,7 +104,7 @@ func (d *hotDataService) Receive(ctx *sim.Ctx, msg any) {
 			ctx.Send(w.From, hotReply{Request: w.Request, Version: m.Version})
 			return
 		}
-		s, ok := d.co.Complete(hotChannel, FlightID(m.Tag), m.Version)
+		s, ok := d.co.Complete(hotChannel, store.FlightID(m.Tag), m.Version)
 		sim.Assert(ok, "hot data service: answer to a flight not in flight")
 		for _, w := range s.Waiters {
 			ctx.Send(w.From, hotReply{Request: w.Request, Version: s.Result})
@@ -172,7 +174,7 @@ func (wr *hotWriter) Receive(ctx *sim.Ctx, msg any) {
 type hotRun struct {
 	queries     int // backend queries
 	shed        int
-	stats       CoalescerStats
+	stats       store.CoalescerStats
 	meanLatency sim.Duration
 	maxLatency  sim.Duration
 	fingerprint uint64
@@ -187,22 +189,23 @@ const (
 	hotRunFor       = 200 * sim.Millisecond
 )
 
-// runHotChannel builds the world (a backend node, a data-service node and a
-// client node with the readers and the writer), runs the burst and checks
+// runHotChannel builds the world (a backend node and a data-service node,
+// extra nodes running the fakes above, and a client node with the readers
+// and the writer), runs the burst and checks
 // every reader: exactly one reply, to its own request, and a reply that
 // includes the write whenever the read was sent after the writer had its
 // acknowledgement. co nil turns coalescing off.
-func runHotChannel(t *testing.T, seed uint64, co *Coalescer[Snowflake, int]) hotRun {
+func runHotChannel(t *testing.T, seed uint64, co *store.Coalescer[store.Snowflake, int]) hotRun {
 	t.Helper()
-	w, err := sim.NewWorld(sim.Config{Seed: seed})
+	d, err := deploy.New(deploy.Topology{Seed: seed, ClientNodes: 1,
+		Extra: []deploy.Extra{{Name: "backend"}, {Name: "data-service"}}})
 	require.NoError(t, err)
+	w := d.World
 	start := w.Now()
-	backendNode := w.MustAddNode(sim.NodeConfig{Name: "store-1"})
-	dsNode := w.MustAddNode(sim.NodeConfig{Name: "data-service-1"})
-	clientNode := w.MustAddNode(sim.NodeConfig{Name: "clients"})
+	backendNode, dsNode, clientNode := d.Extra[0], d.Extra[1], d.ClientNodes[0]
 
 	backend := &hotBackend{delay: hotBackendDelay}
-	ds := &hotDataService{co: co, direct: map[uint64]Waiter{}}
+	ds := &hotDataService{co: co, direct: map[uint64]store.Waiter{}}
 	ds.backend = w.Spawn(backendNode, "store", backend)
 	dsPID := w.Spawn(dsNode, "data-service", ds)
 	writer := &hotWriter{w: w, ds: dsPID, writeAt: hotWriteAt}
@@ -251,8 +254,8 @@ func runHotChannel(t *testing.T, seed uint64, co *Coalescer[Snowflake, int]) hot
 // one reply, its own, and no reader that started after the write's
 // acknowledgement gets a page from before it.
 func TestCoalescerHotChannel(t *testing.T) {
-	newCo := func(maxWaiters int) *Coalescer[Snowflake, int] {
-		co, err := NewCoalescer[Snowflake, int](CoalescerOptions{MaxWaiters: maxWaiters})
+	newCo := func(maxWaiters int) *store.Coalescer[store.Snowflake, int] {
+		co, err := store.NewCoalescer[store.Snowflake, int](store.CoalescerOptions{MaxWaiters: maxWaiters})
 		require.NoError(t, err)
 		return co
 	}

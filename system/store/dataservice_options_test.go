@@ -34,7 +34,7 @@ func TestDataServiceOptions(t *testing.T) {
 		}
 	}
 	// A cache is built only where the mode uses one.
-	for _, mode := range dsModes {
+	for _, mode := range []DataServiceMode{DataServiceOff, DataServiceCoalescing, DataServiceCoalescingCache} {
 		d, err := NewDataService(DataServiceOptions{Coordinators: nodes, Mode: mode})
 		if err != nil {
 			t.Fatal(err)
