@@ -390,6 +390,12 @@ func (c *Client) protocolWait(ctx *sim.Ctx) sim.Duration {
 	return c.backoff(ctx)
 }
 
+// siteBackoffMax is the client's buggify site: a reconnect backoff draws
+// the top of its window, base * 2^exp, the unluckiest draw discord.py's
+// uniform backoff can make. The window itself still grows one step per
+// failure, as it would.
+const siteBackoffMax = "client/backoff-max"
+
 // backoff is discord.py's ExponentialBackoff.delay: exp grows by one per
 // call up to BackoffMaxExp, the delay is uniform in [0, base * 2^exp), and
 // READY or RESUMED resets exp.
@@ -397,7 +403,11 @@ func (c *Client) backoff(ctx *sim.Ctx) sim.Duration {
 	if int(c.backoffExp) < c.cfg.BackoffMaxExp {
 		c.backoffExp++
 	}
-	return ctx.Rand().Duration(0, c.cfg.BackoffBase<<c.backoffExp)
+	window := c.cfg.BackoffBase << c.backoffExp
+	if ctx.Buggify(siteBackoffMax) {
+		return window - 1
+	}
+	return ctx.Rand().Duration(0, window)
 }
 
 // reconnect dials again after wait, resuming if asked and a session exists.

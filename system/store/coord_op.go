@@ -83,8 +83,22 @@ func (c *Coordinator) newOp(ctx *sim.Ctx, kind opKind, req RequestID, cl Consist
 	return op
 }
 
+// siteEarlyTimeout is the coordinator's buggify site: a deadline fires
+// early, as it does on a coordinator configured with a short timeout or
+// one that gives up on replicas that would still have answered. The caller
+// then gets ErrTimeout for a write that may well land (outcome unknown),
+// the replicas still silent get hints and a miss each, and a read fails.
+const siteEarlyTimeout = "store/coordinator-early-timeout"
+
+// earlyTimeoutMax bounds an early deadline: around a replica's round trip
+// and a few, so that some early deadlines beat the answers and some do not.
+const earlyTimeoutMax = 50 * sim.Millisecond
+
 // arm (re)starts op's deadline.
 func (c *Coordinator) arm(ctx *sim.Ctx, op *coordOp, d sim.Duration) {
+	if ctx.Buggify(siteEarlyTimeout) {
+		d = min(d, ctx.Rand().Duration(sim.Millisecond, earlyTimeoutMax))
+	}
 	if op.timer != 0 {
 		ctx.CancelTimer(op.timer)
 	}
