@@ -17,7 +17,8 @@ const buggifyDeterminismSeeds = 12
 // requires equal fingerprints and equal per-site firing counts; a seed in
 // which a site fired must differ from the same seed without buggify (a
 // seed whose code reached only sites drawn inactive runs exactly as
-// without it, so it is only counted). Every scenario must see some site
+// without it, and so does a swarm seed whose draw turned buggify on
+// already). Every scenario must see some site
 // fire in these seeds, and the sites are reported sorted by name.
 func TestBuggifyDeterministicAndDifferent(t *testing.T) {
 	for _, s := range Catalogue() {
@@ -56,15 +57,20 @@ func TestBuggifyDeterministicAndDifferent(t *testing.T) {
 						t.Fatalf("seed=%d: site %s fired while inactive", seed, site.Site)
 					}
 				}
-				if off.Buggify.Enabled && s.Buggify == nil {
-					t.Fatalf("seed=%d: buggify on without --buggify", seed)
-				}
 				switch {
+				case off.Buggify.Enabled && s.Buggify == nil:
+					t.Fatalf("seed=%d: buggify on without --buggify", seed)
+				case off.Buggify.Enabled:
+					// Swarm drew buggify on for this seed: --buggify
+					// changes nothing.
+					if a.Fingerprint != off.Fingerprint {
+						t.Fatalf("seed=%d: swarm drew buggify on, yet --buggify changed the run", seed)
+					}
 				case n > 0 && a.Fingerprint == off.Fingerprint:
 					t.Fatalf("seed=%d: %d buggify firings, yet the fingerprint %016x equals the run without buggify", seed, n, a.Fingerprint)
 				case n > 0:
 					changed++
-				case a.Fingerprint != off.Fingerprint && !off.Buggify.Enabled:
+				case a.Fingerprint != off.Fingerprint:
 					t.Fatalf("seed=%d: no site fired, yet the run differs from the one without buggify", seed)
 				}
 			}
