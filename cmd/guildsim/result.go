@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/guildsim/guildsim/reports"
 	"github.com/guildsim/guildsim/scenarios"
 	"github.com/guildsim/guildsim/scenarios/check"
 	"github.com/guildsim/guildsim/sim"
@@ -31,6 +32,9 @@ type result struct {
 	// Verdicts are the checkers' verdicts in the scenario's order (none for
 	// the demo world, which has no checkers).
 	Verdicts []verdict `json:"verdicts,omitempty"`
+	// Buggify is what buggify did, in runs that had it on (--buggify or
+	// swarm's draw): a sweep sums it per site.
+	Buggify *reports.BuggifySummary `json:"buggify,omitempty"`
 	// Pass is true when the run finished and every verdict is Ok (as
 	// summary.json's pass).
 	Pass bool `json:"pass"`
@@ -130,6 +134,10 @@ func runOne(s spec, ro runOptions) (r result) {
 	r = result{
 		spec: s, Fingerprint: fmt.Sprintf("%016x", res.Fingerprint), Events: res.Events,
 		SimulatedNS: int64(res.Virtual), WallNS: time.Since(start).Nanoseconds(), sc: &res, Version: buildVersion(),
+	}
+	if res.Buggify.Enabled {
+		b := buggifyOf(res.Buggify)
+		r.Buggify = &b
 	}
 	for _, v := range res.Verdicts {
 		vd := verdict{Checker: v.Checker, Result: v.Result.String()}
