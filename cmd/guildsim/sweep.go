@@ -28,7 +28,6 @@ at positions k with k % n == i; guildsim merge combines the shards.`
 
 func cmdSweep(args []string, stdout, stderr io.Writer) int {
 	var (
-		df       demoFlags
 		given    scenarios.Options
 		scenario string
 		seedsArg string
@@ -38,14 +37,13 @@ func cmdSweep(args []string, stdout, stderr io.Writer) int {
 		quiet    bool
 	)
 	fs := flag.NewFlagSet("sweep", flag.ContinueOnError)
-	fs.StringVar(&scenario, "scenario", defaultScenario, "scenario of the catalogue (guildsim list), or demo for sim's demo world")
+	fs.StringVar(&scenario, "scenario", defaultScenario, "scenario of the catalogue (guildsim list)")
 	fs.StringVar(&seedsArg, "seeds", "1-100", "seeds to run: a range 1-1000, a list 1,5,9, or both")
 	fs.IntVar(&parallel, "parallel", runtime.NumCPU(), "worlds run at once, between 1 and 256")
 	fs.StringVar(&shardArg, "shard", "", "run only shard i of n (i/n, 0 <= i < n): seeds at positions k with k%n == i")
 	fs.StringVar(&outDir, "out", filepath.Join("guildsim-out", "sweep"), "folder for results.jsonl, junit.xml and replays/")
 	fs.BoolVar(&quiet, "quiet", false, "no progress bar")
 	registerOptions(fs, &given)
-	df.register(fs)
 	if code, ok := parseFlags(fs, args, sweepUsage, stdout, stderr); !ok {
 		return code
 	}
@@ -63,7 +61,7 @@ func cmdSweep(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "guildsim sweep: --parallel %d: must be between 1 and 256\n", parallel)
 		return exitUsage
 	}
-	specOf, err := worldSpec(fs, scenario, given, &df)
+	specOf, err := worldSpec(scenario, given)
 	if err != nil {
 		fmt.Fprintf(stderr, "guildsim sweep: %v\n", err)
 		return exitUsage
@@ -74,11 +72,9 @@ func cmdSweep(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	fmt.Fprintf(stdout, "sweep: scenario %s, %d seeds (shard %d/%d), %d at a time\n", scenario, len(seeds), si, sn, parallel)
-	if scenario != demoWorld {
-		o, _ := scenarios.Resolve(scenario, given)
-		for _, l := range o.Lines() {
-			fmt.Fprintf(stdout, "options: %s\n", l)
-		}
+	o, _ := scenarios.Resolve(scenario, given)
+	for _, l := range o.Lines() {
+		fmt.Fprintf(stdout, "options: %s\n", l)
 	}
 
 	start := time.Now()
