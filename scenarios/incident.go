@@ -76,9 +76,9 @@ type StopReport struct {
 	// DownNodes the nodes crashed and not restarted.
 	ActiveFaults, RecentFaults []faults.Entry
 	DownNodes                  []string
-	// Trace is the trace of the last TraceTail events before the stop
-	// (JSON lines, filtered as RunConfig.TraceFilter), from event
-	// TraceFrom on.
+	// Trace is the trace of events TraceFrom..Events, the last TraceTail
+	// before the stop (JSON lines, filtered as RunConfig.TraceFilter; an
+	// event may leave no line, e.g. a cancelled timer).
 	Trace     []byte
 	TraceFrom uint64
 }
@@ -226,7 +226,8 @@ func (in *incident) report(sw *World, o Options, log *faults.Log) *StopReport {
 		r.RecentFaults = recent[:min(len(recent), 3)]
 	}
 	if in.tail != nil {
-		r.Trace, r.TraceFrom = in.tail.bytes()
+		r.Trace = in.tail.bytes()
+		r.TraceFrom = r.Events - min(r.Events, in.tail.events) + 1
 	}
 	return r
 }
@@ -270,16 +271,13 @@ func (t *tailWriter) Write(b []byte) (int, error) {
 	return len(b), nil
 }
 
-// bytes returns the lines kept and the first event they cover.
-func (t *tailWriter) bytes() ([]byte, uint64) {
+// bytes returns the lines kept.
+func (t *tailWriter) bytes() []byte {
 	var out bytes.Buffer
 	for _, l := range t.lines[t.head:] {
 		out.Write(l)
 	}
-	if t.head == len(t.evs) {
-		return out.Bytes(), 0
-	}
-	return out.Bytes(), t.evs[t.head]
+	return out.Bytes()
 }
 
 // traceLineEvent reads N from a trace line {"ev":N,...}; 0 if it is not one.

@@ -56,7 +56,8 @@ func TestStopAtEventReadsTheWorld(t *testing.T) {
 			ev := traceLineEvent([]byte(l))
 			require.True(t, ev >= n-300 && ev <= n-1, l)
 		}
-		require.Equal(t, st.TraceFrom, traceLineEvent([]byte(lines[0])))
+		require.Equal(t, uint64(n-300), st.TraceFrom)
+		require.LessOrEqual(t, st.TraceFrom, traceLineEvent([]byte(lines[0])))
 		reports = append(reports, st)
 	}
 	require.Equal(t, reports[0], reports[1], "stopping at the same event twice reads the same world")
