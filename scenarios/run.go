@@ -12,7 +12,6 @@ import (
 	"github.com/guildsim/guildsim/scenarios/check"
 	"github.com/guildsim/guildsim/sim"
 	"github.com/guildsim/guildsim/system/client"
-	"github.com/guildsim/guildsim/system/gateway"
 )
 
 // Result is one run of one scenario with one seed.
@@ -287,7 +286,7 @@ func RunWith(name string, seed uint64, opts Options, cfg RunConfig) Result {
 
 	h := check.FromRecorder(sw.Rec, sw.Reads)
 	t := check.Truth{
-		UserOf:        func(c uint32) uint64 { return sw.ClientsOf[c].User },
+		UserOf:        sw.UserOf,
 		Access:        sw.Access,
 		HealedAt:      res.HealedAt,
 		ConvergedAt:   res.HealedAt,
@@ -321,14 +320,12 @@ func RunWith(name string, seed uint64, opts Options, cfg RunConfig) Result {
 }
 
 // gatewayTruth is what check.GatewayProtocol needs: the gateway's options
-// (the world builds its gateway with the defaults, so they are read from
-// gateway.Options itself), each client's node, and the fault log as cuts
-// and node faults.
+// in effect (as the deployment reports them), each client's node, and the
+// fault log as cuts and node faults.
 func gatewayTruth(sw *World, log []faults.Entry) *check.GatewayTruth {
-	gopts := gateway.Options{Tokens: gateway.TokenMap{}}
-	sim.Assert(gopts.Validate() == nil, "scenarios: default gateway options are valid")
-	nodes := make([]sim.NodeID, len(sw.ClientsOf))
-	for c, ci := range sw.ClientsOf {
+	gopts := sw.D.Options.Gateway
+	nodes := make([]sim.NodeID, len(sw.D.Clients))
+	for c, ci := range sw.D.Clients {
 		nodes[c] = sim.NoNode
 		if n, ok := sw.W.ProcessNode(ci.PID); ok {
 			nodes[c] = n

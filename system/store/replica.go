@@ -47,15 +47,10 @@ type ReplicaStats struct {
 
 // NewReplica returns a replica handler to spawn on a storage node.
 func NewReplica(opts ReplicaOptions) (*Replica, error) {
-	if opts.Name == "" {
-		opts.Name = DefaultReplicaName
-	}
-	eo, err := opts.Engine.withDefaults()
+	opts, err := opts.Effective()
 	if err != nil {
 		return nil, err
 	}
-	opts.Engine = eo
-	opts.Cost = opts.Cost.withDefaults()
 	return &Replica{opts: opts}, nil
 }
 
