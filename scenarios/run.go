@@ -46,6 +46,9 @@ type Result struct {
 	// RunConfig.Series asks (see series.go).
 	Connected []SeriesPoint
 	Mailboxes []ProcessSeries
+	// Buggify says whether buggify was on (--buggify, or swarm's draw) and
+	// what each buggify site asked did: drawn active or not, firings.
+	Buggify Buggify
 	// Err is a failure to build or run the world (a failed assertion in
 	// system code is a found bug); Verdicts are then empty.
 	Err error
@@ -54,6 +57,32 @@ type Result struct {
 	// checkers judge whole histories, and a prefix would look like lost
 	// messages and clients that never reconnected.
 	Stopped *StopReport
+}
+
+// Buggify is what buggify did in one run. Sites are sorted by name; a
+// site that no code reached in the run is not listed.
+type Buggify struct {
+	Enabled bool
+	Sites   []sim.BuggifySite
+}
+
+// String is one line: "buggify: on; site fired/asked (active), ...".
+func (b Buggify) String() string {
+	if !b.Enabled {
+		return "buggify: off"
+	}
+	var parts []string
+	for _, s := range b.Sites {
+		state := "inactive"
+		if s.Active {
+			state = "active"
+		}
+		parts = append(parts, fmt.Sprintf("%s %s fired %d of %d", s.Site, state, s.Fired, s.Asked))
+	}
+	if len(parts) == 0 {
+		return "buggify: on; no site reached"
+	}
+	return "buggify: on; " + strings.Join(parts, ", ")
 }
 
 // Delivery is one client's first receipt of one message.
@@ -94,6 +123,9 @@ func (r Result) String() string {
 		fmt.Fprintf(&b, "  fault: %s\n", f)
 	}
 	fmt.Fprintf(&b, "  events=%d fingerprint=%016x virtual=%s elapsed=%s deliveries=%d\n", r.Events, r.Fingerprint, r.Virtual, r.Elapsed.Round(time.Millisecond), len(r.Deliveries))
+	if r.Buggify.Enabled {
+		fmt.Fprintf(&b, "  %s\n", r.Buggify)
+	}
 	if r.Err != nil {
 		fmt.Fprintf(&b, "  error: %v\n", r.Err)
 	}
@@ -181,7 +213,7 @@ func RunWith(name string, seed uint64, opts Options, cfg RunConfig) Result {
 		res.Err = err
 		return res
 	}
-	buggify := s.Buggify != nil && s.Buggify(seed, o)
+	buggify := o.Buggify || (s.Buggify != nil && s.Buggify(seed, o))
 	sw, err := build(s, seed, o, buggify)
 	if err != nil {
 		res.Err = err
@@ -253,6 +285,7 @@ func RunWith(name string, seed uint64, opts Options, cfg RunConfig) Result {
 			res.Err = err
 		}
 		res.Events, res.Fingerprint, res.Virtual = w.Events(), w.Fingerprint(), w.Elapsed()
+		res.Buggify = Buggify{Enabled: buggify, Sites: w.BuggifySites()}
 		if cfg.Series {
 			res.Connected = connectedSeries(sw.Rec, smp.times)
 			res.Mailboxes = smp.busiest(cfg.MailboxSeries)

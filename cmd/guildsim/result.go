@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/guildsim/guildsim/reports"
 	"github.com/guildsim/guildsim/scenarios"
 	"github.com/guildsim/guildsim/scenarios/check"
 )
@@ -27,7 +28,10 @@ type result struct {
 	// Verdicts are the checkers' verdicts in the scenario's order (none for
 	// a stopped run: no checker judges a prefix).
 	Verdicts []verdict `json:"verdicts,omitempty"`
-	OK       bool      `json:"ok"`
+	// Buggify is what buggify did, in runs that had it on (--buggify or
+	// swarm's draw): a sweep sums it per site.
+	Buggify *reports.BuggifySummary `json:"buggify,omitempty"`
+	OK      bool                    `json:"ok"`
 	// Result is ok, checker-failed (a verdict Illegal or Unknown),
 	// testbed-failure, stopped (--stop-at-event, --stop-at-time) or
 	// bad-input.
@@ -83,6 +87,10 @@ func runOne(s spec, ro runOptions) (r result) {
 	r = result{
 		spec: s, Fingerprint: fmt.Sprintf("%016x", res.Fingerprint), Events: res.Events,
 		SimulatedNS: int64(res.Virtual), WallNS: time.Since(start).Nanoseconds(), sc: &res,
+	}
+	if res.Buggify.Enabled {
+		b := buggifyOf(res.Buggify)
+		r.Buggify = &b
 	}
 	for _, v := range res.Verdicts {
 		vd := verdict{Checker: v.Checker, Result: v.Result.String()}
