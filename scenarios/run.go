@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -51,6 +52,11 @@ type Result struct {
 	// Err is a failure to build or run the world (a failed assertion in
 	// system code is a found bug); Verdicts are then empty.
 	Err error
+	// Stopped is set when the run reached a stop point of RunConfig.Stop:
+	// the world as it froze there. A stopped run has no verdicts: the
+	// checkers judge whole histories, and a prefix would look like lost
+	// messages and clients that never reconnected.
+	Stopped *StopReport
 }
 
 // Buggify is what buggify did in one run. Sites are sorted by name; a
@@ -178,6 +184,12 @@ type RunConfig struct {
 	// [the run's length / 240, at least 100ms]. With Series and Progress
 	// both off the world runs each phase in one step.
 	SampleEvery sim.Duration
+
+	// Stop stops the run early to read it (Result.Stopped), sets its event
+	// budget, or ends its faults early (see Stop). The events before a stop
+	// are the same run, event for event; only Stop.HealAfterEvent changes
+	// what comes after its event.
+	Stop Stop
 }
 
 // Progress is how far a run is.
@@ -208,8 +220,10 @@ func RunWith(name string, seed uint64, opts Options, cfg RunConfig) Result {
 		return res
 	}
 	w := sw.W
-	if cfg.Trace != nil {
-		w.SetTrace(cfg.Trace, cfg.TraceFilter)
+	in, err := newIncident(w, cfg.Stop, cfg)
+	if err != nil {
+		res.Err = err
+		return res
 	}
 	workload := s.Workload
 	if workload == nil {
@@ -247,8 +261,29 @@ func RunWith(name string, seed uint64, opts Options, cfg RunConfig) Result {
 	// is the same event for event; TestObservingKeepsTheFingerprint
 	// checks it.
 	smp := newSampler(w, cfg, stopAt)
-	runTo := func(at sim.Duration) error { return smp.runTo(sim.DefaultStart.Add(at)) }
-	finish := func() Result {
+	var log *faults.Log
+	// An early heal (Stop.HealAfterEvent) ends the faults now, or, in the
+	// warmup, drops the schedule before it starts.
+	heal := func() {
+		if log != nil {
+			log.HealAll()
+		} else {
+			schedule = nil
+		}
+	}
+	runTo := func(at sim.Duration) error {
+		err := in.run(func() error { return smp.runTo(sim.DefaultStart.Add(at)) }, heal)
+		var stopped *sim.StoppedError
+		if errors.As(err, &stopped) {
+			res.Stopped = in.report(sw, o, log)
+			return errStopped
+		}
+		return err
+	}
+	finish := func(err error) Result {
+		if err != errStopped {
+			res.Err = err
+		}
 		res.Events, res.Fingerprint, res.Virtual = w.Events(), w.Fingerprint(), w.Elapsed()
 		res.Buggify = Buggify{Enabled: buggify, Sites: w.BuggifySites()}
 		if cfg.Series {
@@ -259,18 +294,15 @@ func RunWith(name string, seed uint64, opts Options, cfg RunConfig) Result {
 		return res
 	}
 	if err := runTo(o.Warmup); err != nil {
-		res.Err = err
-		return finish()
+		return finish(err)
 	}
-	log, err := faults.Apply(w, schedule)
-	if err != nil {
-		res.Err = err
-		return finish()
+	if log, err = faults.Apply(w, schedule); err != nil {
+		return finish(err)
 	}
 	if err := runTo(o.Warmup + o.Safety); err != nil {
-		res.Err = err
-		return finish()
+		return finish(err)
 	}
+	in.healedAsPlanned()
 	log.HealAll()
 	res.HealedAt = w.Now()
 	res.FaultLog = log.Entries
@@ -285,8 +317,7 @@ func RunWith(name string, seed uint64, opts Options, cfg RunConfig) Result {
 		res.Faults = append(res.Faults, line+": "+e.Subject)
 	}
 	if err := runTo(stopAt); err != nil {
-		res.Err = err
-		return finish()
+		return finish(err)
 	}
 
 	h := check.FromRecorder(sw.Rec, sw.Reads)
@@ -321,7 +352,7 @@ func RunWith(name string, seed uint64, opts Options, cfg RunConfig) Result {
 	}
 	res.Deliveries = deliveries(h)
 	res.Sent, res.Acked, res.SendFailed = sendCounts(h)
-	return finish()
+	return finish(nil)
 }
 
 // gatewayTruth is what check.GatewayProtocol needs: the gateway's options

@@ -12,7 +12,7 @@ import (
 	"testing"
 
 	"github.com/guildsim/guildsim/sim"
-	"github.com/guildsim/guildsim/sim/demo"
+	"github.com/guildsim/guildsim/sim/internal/demo"
 	"github.com/stretchr/testify/require"
 )
 

@@ -15,9 +15,14 @@ import (
 
 // TraceFilter keeps trace lines of the named nodes and processes. A process
 // matches by name ("session") or by label ("session#42"). Empty = keep all.
+// FromEvent and ToEvent, when not zero, keep only the lines of events in
+// [FromEvent, ToEvent] (the "ev" of the line): the window around an event
+// of interest, without formatting the rest of a long run.
 type TraceFilter struct {
 	Nodes     []string
 	Processes []string
+	FromEvent uint64
+	ToEvent   uint64
 }
 
 type traceState struct {
@@ -112,6 +117,9 @@ func msgTypeName(msg any) string {
 
 func (w *World) traceKeep(node NodeID, pid PID) bool {
 	f := &w.trace.filter
+	if w.events < f.FromEvent || (f.ToEvent != 0 && w.events > f.ToEvent) {
+		return false
+	}
 	if len(f.Nodes) == 0 && len(f.Processes) == 0 {
 		return true
 	}

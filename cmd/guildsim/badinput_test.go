@@ -57,6 +57,8 @@ func TestBadInput(t *testing.T) {
 	s2cut := write("s2cut/results.jsonl", line("chat-basic", "3", "8"))
 	write("s2cut/sweep.json", manifest("2/4"))
 
+	recorded := write("replay.json", `{"scenario":"chat-basic","seed":"1","fingerprint":"0","result":"ok"}`)
+
 	const out = "out" // --out, relative to the row's working folder
 	for _, tc := range []struct {
 		args []string
@@ -107,15 +109,26 @@ func TestBadInput(t *testing.T) {
 		{[]string{"run", "--trace", "--trace-filter", "host=a"}, "unknown key"},
 		{[]string{"run", "--trace", "--trace-filter", "node"}, "want node=NAME"},
 		{[]string{"run", "--trace=" + filepath.Join(file, "t.jsonl")}, "guildsim run: --trace=" + filepath.Join(file, "t.jsonl") + ": not a directory"},
+		// run, replay and bisect: the incident tools.
+		{[]string{"run", "--stop-at-event", "0"}, "guildsim run: --stop-at-event 0: must be at least 1"},
+		{[]string{"run", "--stop-at-event", "-3"}, `guildsim run: --stop-at-event -3: parse error`},
+		{[]string{"run", "--stop-at-time", "-1s"}, "guildsim run: --stop-at-time -1s: must be positive"},
+		{[]string{"run", "--stop-at-time", "0s"}, "guildsim run: --stop-at-time 0s: must be positive"},
+		{[]string{"run", "--stop-at-time", "soon"}, "guildsim run: --stop-at-time soon: want a duration"},
+		{[]string{"run", "--stop-at-event", "5", "--stop-at-time", "1s"}, "give one stop point"},
+		{[]string{"run", "--max-events", "0"}, "guildsim run: --max-events 0: must be at least 1"},
+		{[]string{"run", "--trace-window", "0"}, "guildsim run: --trace-window 0: must be between 1 and 1000000"},
+		{[]string{"replay", "--trace-around", "0", recorded}, "guildsim replay: --trace-around 0: must be at least 1"},
+		{[]string{"replay", "--trace-out", "x.jsonl", recorded}, "guildsim replay: --trace-out: only with --trace-around N"},
+		{[]string{"replay", "--stop-at-time", "-2s", recorded}, "guildsim replay: --stop-at-time -2s"},
+		{[]string{"bisect", "--checker", "nope", "--scenario", "swarm", "--seed", "5", "--store-sync", "periodic"}, `--checker "nope": scenario swarm has no such checker`},
+		{[]string{"bisect", "--trace-window", "0"}, "--trace-window 0"},
+		{[]string{"bisect", "--members", "0"}, "guildsim bisect: --members 0: must be between 2 and 100000"},
 		// run: other flags.
 		{[]string{"run", "--out", "/proc/x"}, "guildsim run: --out /proc/x: cannot create the report folder"},
 		{[]string{"run", "--out", filepath.Join(file, "out")}, "not a directory"},
-		{[]string{"run", "--clients", "5"}, "--clients: only the demo world"},
-		{[]string{"run", "--stop-at-event", "5"}, "--stop-at-event: only the demo world"},
-		{[]string{"run", "--scenario", "demo", "--members", "5"}, "--members: the demo world has no such option"},
-		{[]string{"run", "--scenario", "demo", "--clients", "0"}, "--clients 0: must be between 1 and 1000000"},
-		{[]string{"run", "--scenario", "demo", "--duration", "5x"}, "want a duration"},
-		{[]string{"run", "--scenario", "demo", "--duration", "-1s"}, "--duration -1s"},
+		{[]string{"run", "--scenario", "demo"}, `guildsim run: --scenario "demo": unknown`},
+		{[]string{"run", "--clients", "5"}, "guildsim run: flag provided but not defined: -clients"},
 		{[]string{"run", "--bogus"}, "guildsim run: flag provided but not defined: -bogus"},
 		{[]string{"run", "extra"}, "unexpected argument"},
 		// sweep.
@@ -137,7 +150,6 @@ func TestBadInput(t *testing.T) {
 		{[]string{"sweep", "--parallel", "0"}, "--parallel 0"},
 		{[]string{"sweep", "--members", "-5"}, "--members -5"},
 		{[]string{"sweep", "--members", "0"}, "guildsim sweep: --members 0: must be between 2 and 100000"},
-		{[]string{"sweep", "--scenario", "demo", "--clients", "0"}, "--clients 0"},
 		{[]string{"sweep", "--out", filepath.Join(file, "out")}, "not a directory"},
 		// replay.
 		{[]string{"replay"}, "want exactly one FILE"},
@@ -190,7 +202,7 @@ func TestBadInput(t *testing.T) {
 		{[]string{}, "usage: guildsim <command>"},
 	} {
 		args := tc.args
-		takesOut := len(args) > 0 && slices.Contains([]string{"run", "sweep", "merge", "compare"}, args[0]) && !slices.Contains(args, "--out")
+		takesOut := len(args) > 0 && slices.Contains([]string{"run", "sweep", "merge", "compare", "bisect"}, args[0]) && !slices.Contains(args, "--out")
 		if takesOut {
 			args = append([]string{args[0], "--out", out}, args[1:]...)
 		}

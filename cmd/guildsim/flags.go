@@ -11,7 +11,6 @@ import (
 
 	"github.com/guildsim/guildsim/scenarios"
 	"github.com/guildsim/guildsim/sim"
-	"github.com/guildsim/guildsim/sim/demo"
 )
 
 type durationFlag struct{ d *sim.Duration }
@@ -32,67 +31,11 @@ func (f durationFlag) Set(s string) error {
 	return nil
 }
 
-// demoFlags are the options of sim's demo world (--scenario demo), shared
-// by run and sweep.
-type demoFlags struct {
-	duration  sim.Duration
-	clients   int
-	noFaults  bool
-	noBuggify bool
-	maxEvents uint64
-}
-
-// demoFlagNames are the flags that only the demo world takes.
-var demoFlagNames = []string{"duration", "clients", "no-faults", "no-buggify", "max-events", "stop-at-event", "stop-at-time"}
-
-func (df *demoFlags) register(fs *flag.FlagSet) {
-	df.duration = 60 * sim.Second
-	fs.Var(durationFlag{&df.duration}, "duration", "demo world only: simulated `DURATION` to run")
-	fs.IntVar(&df.clients, "clients", 2600, "demo world only: simulated users, between 1 and 1000000")
-	fs.BoolVar(&df.noFaults, "no-faults", false, "demo world only: turn the seed's fault schedule off")
-	fs.BoolVar(&df.noBuggify, "no-buggify", false, "demo world only: turn buggify points off")
-	fs.Uint64Var(&df.maxEvents, "max-events", 0, "demo world only: event budget of each run (default 1e9): a run that uses it up is a testbed failure")
-}
-
-// validate names the flag that is out of range.
-func (df *demoFlags) validate() error {
-	if df.clients < 1 || df.clients > demo.MaxClients {
-		return fmt.Errorf("--clients %d: must be between 1 and %d", df.clients, demo.MaxClients)
-	}
-	if df.duration <= 0 || df.duration > demo.MaxDuration {
-		return fmt.Errorf("--duration %s: must be between 1ns and %s", df.duration, demo.MaxDuration)
-	}
-	return nil
-}
-
-func (df *demoFlags) spec(seed uint64) spec {
-	return spec{Scenario: demoWorld, Seed: seedNum(seed), Demo: &demoSpec{
-		Duration: df.duration.String(), Clients: df.clients, Faults: !df.noFaults, Buggify: !df.noBuggify, MaxEvents: df.maxEvents,
-	}}
-}
-
-// worldSpec checks the scenario and its flags and returns the spec of
-// seed: the demo world with the demo flags, or a catalogue scenario with
-// the scenario option flags (the other kind's flags are refused).
-func worldSpec(fs *flag.FlagSet, scenario string, given scenarios.Options, df *demoFlags) (func(seed uint64) spec, error) {
+// worldSpec checks the scenario and its option flags (fs, parsed) and
+// returns the spec of seed.
+func worldSpec(fs *flag.FlagSet, scenario string, given scenarios.Options) (func(seed uint64) spec, error) {
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	if scenario == demoWorld {
-		for _, d := range optionDefs {
-			if set[d.name] {
-				return nil, fmt.Errorf("--%s: the demo world has no such option (it takes --duration, --clients, --no-faults, --no-buggify, --max-events)", d.name)
-			}
-		}
-		if err := df.validate(); err != nil {
-			return nil, err
-		}
-		return df.spec, nil
-	}
-	for _, name := range demoFlagNames {
-		if set[name] {
-			return nil, fmt.Errorf("--%s: only the demo world (--scenario demo) takes it; scenario %s is sized by --members, --guilds, --safety, ... (see --help)", name, scenario)
-		}
-	}
 	o, err := scenarios.Resolve(scenario, given)
 	if err != nil {
 		return nil, errors.New(strings.TrimPrefix(err.Error(), "guildsim: "))

@@ -15,7 +15,7 @@ import (
 
 func cmdList(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("list", flag.ContinueOnError)
-	if code, ok := parseFlags(fs, args, "usage: guildsim list\n\nLists the scenarios (guildsim run --scenario NAME) with their default options, and the demo world.", stdout, stderr); !ok {
+	if code, ok := parseFlags(fs, args, "usage: guildsim list\n\nLists the scenarios (guildsim run --scenario NAME) with their default options.", stdout, stderr); !ok {
 		return code
 	}
 	fmt.Fprintln(stdout, "scenarios (guildsim run --scenario NAME; default chat-basic):")
@@ -28,9 +28,6 @@ func cmdList(args []string, stdout, stderr io.Writer) int {
 		}
 		fmt.Fprintf(stdout, "  %-22s   defaults:%s\n", "", optionArgs(o))
 	}
-	fmt.Fprintln(stdout, "  demo                   sim's toy chat service on sim alone (not the system under test): gateways, guilds,")
-	fmt.Fprintln(stdout, "                         voice relays in 3 regions, 2,600 clients, faults drawn from the seed; no checkers")
-	fmt.Fprintln(stdout, "                           options: --duration 60s --clients 2600 --no-faults --no-buggify --max-events N")
 	return exitOK
 }
 

@@ -2,8 +2,10 @@
 //
 //	guildsim run [--scenario NAME] [--seed N] [scenario options] [--out DIR]
 //	             [--trace[=FILE]] [--trace-filter node=a,process=b] [--quiet]
+//	             [--stop-at-event N | --stop-at-time T] [--max-events N]
 //	guildsim sweep [--scenario NAME] --seeds 1-1000 [--parallel P] [--shard i/n] [--out DIR]
-//	guildsim replay FILE
+//	guildsim replay [--trace-around N] [--stop-at-event N | --stop-at-time T] FILE
+//	guildsim bisect [--scenario NAME] [--seed N] [scenario options] [--checker NAME]
 //	guildsim merge [--out DIR] [--expect-shards N] results.jsonl...
 //	guildsim list | version
 //
@@ -13,7 +15,8 @@
 // every checker's verdict, and writes the report folder
 // guildsim-out/<scenario>-<seed>/ (report.html with four plots,
 // summary.json, and on a failure replay.json and the replay command).
-// `--scenario demo` runs sim's toy demo world instead (package sim/demo).
+// With a stop point it stops there and prints the world instead (exit 0,
+// no checker); `bisect` finds the event that decided a failure.
 //
 // Exit codes (exitCodesHelp; every command's --help and the README say
 // the same): 0 every run passed; 1 a safety checker failed; 2 bad usage
@@ -65,7 +68,8 @@ commands:
   replay    rerun a recorded run and check its fingerprint
   merge     combine the results of sweep shards
   compare   compare fanout strategies over guild sizes; compare.html, figures.csv, plots
-  list      the scenarios and the demo world, with their default options
+  bisect    find the event after which a failing run's checker failure is decided
+  list      the scenarios, with their default options
   version   the module version and commit
   help      show this help
 
@@ -84,6 +88,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cmdSweep(args[1:], stdout, stderr)
 	case "replay":
 		return cmdReplay(args[1:], stdout, stderr)
+	case "bisect":
+		return cmdBisect(args[1:], stdout, stderr)
 	case "merge":
 		return cmdMerge(args[1:], stdout, stderr)
 	case "compare":
@@ -96,7 +102,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stdout, usage)
 		return exitOK
 	default:
-		fmt.Fprintf(stderr, "guildsim: unknown command %q: want run, sweep, replay, merge, compare, list, version or help\n", args[0])
+		fmt.Fprintf(stderr, "guildsim: unknown command %q: want run, sweep, replay, bisect, merge, compare, list, version or help\n", args[0])
 		return exitUsage
 	}
 }

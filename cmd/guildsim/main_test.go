@@ -396,60 +396,14 @@ func TestListAndVersion(t *testing.T) {
 	code, out, _ := runCLI(t, "list")
 	require.Equal(t, exitOK, code)
 	for _, name := range []string{"chat-basic", "partition-during-send", "gateway-node-crash", "zombie-connections",
-		"clock-skew-snowflakes", "hot-channel", "celebrity-join", "swarm", "demo"} {
+		"clock-skew-snowflakes", "hot-channel", "celebrity-join", "swarm"} {
 		require.Contains(t, out, "  "+name+" ")
 	}
+	require.NotContains(t, out, "demo", "sim's demo world is a fixture of sim's tests, not a scenario")
 	require.Contains(t, out, "defaults: --regions 1 --store-nodes 3")
 	code, out, _ = runCLI(t, "version")
 	require.Equal(t, exitOK, code)
 	require.Regexp(t, `^guildsim github.com/guildsim/guildsim \S+ commit \S+`, out)
-}
-
-// The demo world stays reachable with --scenario demo.
-
-func TestDemoRunWritesSummaryAndReplays(t *testing.T) {
-	dir := t.TempDir()
-	trace := filepath.Join(dir, "trace.jsonl")
-	args := []string{"run", "--scenario", "demo", "--seed", "3", "--duration", "5s", "--clients", "300", "--out", dir, "--trace=" + trace, "--trace-filter", "process=guild-0"}
-	code, out, errs := runCLI(t, args...)
-	require.Equal(t, exitOK, code, errs)
-	require.Contains(t, out, "SEED=3")
-	require.Contains(t, out, "result: ok")
-	b, err := os.ReadFile(filepath.Join(dir, "demo-3", "summary.json"))
-	require.NoError(t, err)
-	var s demoSummary
-	require.NoError(t, json.Unmarshal(b, &s))
-	require.Equal(t, seedNum(3), s.Seed)
-	require.Equal(t, "demo", s.Scenario)
-	require.Positive(t, s.Events)
-	require.Equal(t, "ok", s.Result)
-	tr, err := os.ReadFile(trace)
-	require.NoError(t, err)
-	require.NotEmpty(t, tr)
-	for _, line := range strings.Split(strings.TrimSpace(string(tr)), "\n") {
-		require.Contains(t, line, `"proc":"guild-0#`, "the filter keeps only guild-0 lines")
-	}
-	code, out2, _ := runCLI(t, args...)
-	require.Equal(t, exitOK, code)
-	require.Equal(t, fingerprintOf(t, out), fingerprintOf(t, out2))
-	code, rout, errs := runCLI(t, "replay", filepath.Join(dir, "demo-3", "summary.json"))
-	require.Equal(t, exitOK, code, errs)
-	require.Contains(t, rout, "fingerprint matches")
-}
-
-func TestDemoStopAtEvent(t *testing.T) {
-	code, out, _ := runCLI(t, "run", "--scenario", "demo", "--seed", "2", "--clients", "100", "--stop-at-event", "500", "--out", t.TempDir())
-	require.Equal(t, exitOK, code)
-	require.Contains(t, out, "events: 499")
-	require.Contains(t, out, "stopped as asked")
-}
-
-func TestDemoBudgetExhaustedIsTestbedFailure(t *testing.T) {
-	dir := t.TempDir()
-	code, out, _ := runCLI(t, "run", "--scenario", "demo", "--seed", "2", "--clients", "100", "--max-events", "1000", "--out", dir)
-	require.Equal(t, exitTestbed, code)
-	require.Contains(t, out, "event budget")
-	require.Contains(t, out, "replay: go run ./cmd/guildsim run --scenario demo --seed 2")
 }
 
 func scenariosProgress(elapsedS, totalS int, events uint64) scenarios.Progress {

@@ -9,7 +9,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"reflect"
 	"slices"
 	"sort"
 	"strconv"
@@ -161,8 +160,8 @@ func checkSameSweep(inputs []mergeInput) string {
 			if k := firstDiff(r.Options, ref.Options); k != "" {
 				return fmt.Sprintf("%s: option %s=%s, but %s has %s=%s: merge shards of one sweep only", where, k, orNone(r.Options[k]), refPath, k, orNone(ref.Options[k]))
 			}
-			if !reflect.DeepEqual(r.Demo, ref.Demo) {
-				return fmt.Sprintf("%s: demo options differ from %s's: merge shards of one sweep only", where, refPath)
+			if r.MaxEvents != ref.MaxEvents {
+				return fmt.Sprintf("%s: max_events %d, but %s has %d: merge shards of one sweep only", where, r.MaxEvents, refPath, ref.MaxEvents)
 			}
 		}
 	}

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"encoding/json"
 	"encoding/xml"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -16,8 +15,6 @@ import (
 	"github.com/guildsim/guildsim/reports"
 	"github.com/guildsim/guildsim/scenarios"
 	"github.com/guildsim/guildsim/scenarios/check"
-	"github.com/guildsim/guildsim/sim"
-	"github.com/guildsim/guildsim/sim/demo"
 )
 
 // result is one run: a line of results.jsonl and, for a failure, the
@@ -30,7 +27,7 @@ type result struct {
 	SimulatedNS int64  `json:"simulated_ns"`
 	WallNS      int64  `json:"wall_ns"`
 	// Verdicts are the checkers' verdicts in the scenario's order (none for
-	// the demo world, which has no checkers).
+	// a stopped run: no checker judges a prefix).
 	Verdicts []verdict `json:"verdicts,omitempty"`
 	// Buggify is what buggify did, in runs that had it on (--buggify or
 	// swarm's draw): a sweep sums it per site.
@@ -40,7 +37,7 @@ type result struct {
 	Pass bool `json:"pass"`
 	// Result is ok, safety-failed (a safety checker's verdict is Illegal
 	// or Unknown), liveness-failed (only liveness checkers' are),
-	// testbed-failure, stopped (the demo world's --stop-at-*) or
+	// testbed-failure, stopped (--stop-at-event, --stop-at-time) or
 	// bad-input. Files written before the split say checker-failed: it is
 	// read as one of the two, from the verdicts.
 	Result string `json:"result"`
@@ -49,8 +46,7 @@ type result struct {
 	// Version is the guildsim build that ran it (guildsim version).
 	Version string `json:"version,omitempty"`
 
-	sc   *scenarios.Result // the full result, for the run command's report
-	demo demo.Result
+	sc *scenarios.Result // the full result, for the run command's report
 }
 
 type verdict struct {
@@ -105,11 +101,11 @@ func (r *result) normalize() {
 	}
 }
 
-// runOptions are how a run is observed; they never change its fingerprint.
+// runOptions are how a run is observed; they never change its fingerprint
+// (a stop point ends the run early: the events before it are the same).
 type runOptions struct {
-	sim     sim.Config       // demo world: stop points, event budget
-	setup   func(*sim.World) // demo world: trace
-	observe scenarios.RunConfig
+	observe   scenarios.RunConfig
+	tracePath string // where observe.Trace writes, to print
 }
 
 // runOne runs one spec. A panic anywhere in the run (a bug in the testbed
@@ -125,11 +121,10 @@ func runOne(s spec, ro runOptions) (r result) {
 			r = result{spec: s, Result: resultTestbed, Error: fmt.Sprintf("panic: %v", p), Replay: s.replayCommand(), WallNS: time.Since(start).Nanoseconds(), Version: buildVersion()}
 		}
 	}()
-	if s.Scenario == demoWorld {
-		return runDemo(s, ro, start)
-	}
 	o, _ := optionsFromMap(s.Options)
-	res := scenarios.RunWith(s.Scenario, uint64(s.Seed), o, ro.observe)
+	observe := ro.observe
+	observe.Stop.MaxEvents = s.MaxEvents
+	res := scenarios.RunWith(s.Scenario, uint64(s.Seed), o, observe)
 	s.Options = optionsMap(res.Options)
 	r = result{
 		spec: s, Fingerprint: fmt.Sprintf("%016x", res.Fingerprint), Events: res.Events,
@@ -149,36 +144,14 @@ func runOne(s spec, ro runOptions) (r result) {
 	switch {
 	case res.Err != nil:
 		r.Result, r.Error = resultTestbed, res.Err.Error()
+	case res.Stopped != nil:
+		r.Result = resultStopped
 	case !res.Ok():
 		r.Result = failureClass(r.Verdicts)
 	default:
 		r.Result, r.Pass = resultOK, true
 	}
 	if r.failed() {
-		r.Replay = s.replayCommand()
-	}
-	return r
-}
-
-// runDemo runs sim's demo world.
-func runDemo(s spec, ro runOptions, start time.Time) result {
-	o, _ := s.demoOptions()
-	cfg := ro.sim
-	if cfg.MaxEvents == 0 {
-		cfg.MaxEvents = s.Demo.MaxEvents
-	}
-	res, runErr := demo.RunConfig(o, cfg, ro.setup)
-	r := result{
-		spec: s, Result: resultOK, Pass: true, Fingerprint: fmt.Sprintf("%016x", res.Fingerprint), Events: res.Events,
-		SimulatedNS: int64(res.Elapsed), WallNS: time.Since(start).Nanoseconds(), demo: res, Version: buildVersion(),
-	}
-	var stopped *sim.StoppedError
-	switch {
-	case runErr == nil:
-	case errors.As(runErr, &stopped):
-		r.Result, r.Error = resultStopped, runErr.Error()
-	default:
-		r.Result, r.Pass, r.Error = resultTestbed, false, runErr.Error()
 		r.Replay = s.replayCommand()
 	}
 	return r

@@ -29,6 +29,7 @@ const (
 const replayFile = "replay.json"
 
 const runUsage = `usage: guildsim run [--scenario NAME] [--seed N] [scenario options] [--out DIR] [--trace[=FILE]]
+                    [--stop-at-event N | --stop-at-time T] [--max-events N]
 
 Runs one scenario (default chat-basic) with one seed (default 1), prints the
 seed, every option, a summary, the fingerprint and each checker's verdict,
@@ -38,26 +39,30 @@ the options that differ from the defaults, so runs of other options never
 share a folder): report.html, summary.json, the plots as SVG and PNG, and
 on a failure replay.json and the line that replays the run. What an
 earlier run of the same folder left (replay.json, trace.jsonl, plots,
-Porcupine's pages, artifacts/, replays/) is removed first. --scenario demo
-runs sim's toy demo world instead (it takes the demo-only flags). An
-absent scenario option takes the scenario's default (guildsim list).
-Instants in the output (faults, verdicts) count from the world's start.`
+Porcupine's pages, stop and trace-around files, artifacts/, replays/) is
+removed first. An absent scenario option takes the scenario's default
+(guildsim list). Instants in the output (faults, verdicts) count from the
+world's start.
+
+--stop-at-event N stops the run before event N (--stop-at-time T: before
+the first event after T) and prints the world there: the event, the
+deepest mailboxes, connections per gateway node, the faults on; it writes
+stop-N.txt and stop-N-trace.jsonl (the last --trace-window events) into the
+report folder, runs no checker, and exits 0.`
 
 func cmdRun(args []string, stdout, stderr io.Writer) int {
 	var (
-		df          demoFlags
+		inc         incidentFlags
 		given       scenarios.Options
 		seed        uint64
 		trace       traceFlag
 		traceFilter string
-		stopEvent   uint64
-		stopTime    sim.Duration
 		outDir      string
 		scenario    string
 		quiet       bool
 	)
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	fs.StringVar(&scenario, "scenario", defaultScenario, "scenario of the catalogue (guildsim list), or demo for sim's demo world")
+	fs.StringVar(&scenario, "scenario", defaultScenario, "scenario of the catalogue (guildsim list)")
 	seed = defaultSeed
 	fs.Var(seedFlag{&seed}, "seed", "root seed of the run (one seed, one run): 0 to 18446744073709551615")
 	registerOptions(fs, &given)
@@ -65,13 +70,11 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&traceFilter, "trace-filter", "", "with --trace: keep the lines of these nodes and processes only, e.g. node=store-0,process=gateway/session (an unknown name is an error)")
 	fs.StringVar(&outDir, "out", "guildsim-out", "report folder root: the report goes to DIR/<scenario>-<seed>/ (default options) or DIR/<scenario>-<seed>-<hash>/ (other options)")
 	fs.BoolVar(&quiet, "quiet", false, "no progress lines on stderr")
-	df.register(fs)
-	fs.Uint64Var(&stopEvent, "stop-at-event", 0, "demo world only: stop before event number N (0 = never)")
-	fs.Var(durationFlag{&stopTime}, "stop-at-time", "demo world only: stop at this simulated time (0 = never)")
+	inc.register(fs, false)
 	if code, ok := parseFlags(fs, args, runUsage, stdout, stderr); !ok {
 		return code
 	}
-	specOf, err := worldSpec(fs, scenario, given, &df)
+	specOf, err := worldSpec(fs, scenario, given)
 	if err != nil {
 		fmt.Fprintf(stderr, "guildsim run: %v\n", err)
 		return exitUsage
@@ -86,21 +89,22 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	s := specOf(seed)
-	if scenario != demoWorld {
-		o, _ := optionsFromMap(s.Options)
-		if err := scenarios.CheckTraceFilter(o, filter); err != nil {
-			fmt.Fprintf(stderr, "guildsim run: --trace-filter %q: %v\n", traceFilter, err)
-			return exitUsage
-		}
+	s.MaxEvents = inc.maxEvents
+	o, _ := optionsFromMap(s.Options)
+	if err := scenarios.CheckTraceFilter(o, filter); err != nil {
+		fmt.Fprintf(stderr, "guildsim run: --trace-filter %q: %v\n", traceFilter, err)
+		return exitUsage
 	}
-	if stopTime < 0 {
-		fmt.Fprintf(stderr, "guildsim run: --stop-at-time %s: must not be negative\n", stopTime)
+	if err := inc.validate(fs); err != nil {
+		fmt.Fprintf(stderr, "guildsim run: %v\n", err)
 		return exitUsage
 	}
 	// --trace=FILE is opened before the report folder is touched: a bad
 	// path is bad input, and bad input writes no folder.
 	var traceFile *os.File
+	var tracePath string
 	if trace.on && trace.path != "" {
+		tracePath = trace.path
 		if traceFile, err = os.Create(trace.path); err != nil {
 			fmt.Fprintf(stderr, "guildsim run: --trace=%s: %v\n", trace.path, bareErr(err))
 			return exitUsage
@@ -118,6 +122,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	}
 	if trace.on && trace.path == "" {
 		path := filepath.Join(dir, "trace.jsonl")
+		tracePath = path
 		if traceFile, err = os.Create(path); err != nil {
 			fmt.Fprintf(stderr, "guildsim run: --trace: %v\n", pathErr(err))
 			return exitTestbed
@@ -126,10 +131,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	}
 
 	fmt.Fprintf(stdout, "SEED=%d\n", seed)
-	if scenario == demoWorld {
-		return runDemoCmd(s, dir, traceFile, filter, sim.Config{StopAtEvent: stopEvent, StopAtTime: stopTime}, stdout, stderr)
-	}
-	ro := runOptions{observe: scenarios.RunConfig{ArtifactDir: dir, TraceFilter: filter, Series: true}}
+	ro := runOptions{observe: scenarios.RunConfig{ArtifactDir: dir, TraceFilter: filter, Series: true, Stop: inc.stop()}, tracePath: tracePath}
 	if traceFile != nil {
 		ro.observe.Trace = traceFile
 	}
@@ -154,7 +156,7 @@ func bareErr(err error) error {
 // passing one.
 var runOutputs = []string{
 	reports.RunHTMLFile, reports.SummaryFile, replayFile, "trace.jsonl",
-	"*.svg", "*.png", "porcupine-*.html", replaysDir, artifactDir,
+	"*.svg", "*.png", "porcupine-*.html", "stop-*.txt", "stop-*-trace.jsonl", "trace-around-*.jsonl", replaysDir, artifactDir,
 }
 
 // reportDirName is the report folder of a run: <scenario>-<seed> with the
@@ -165,15 +167,15 @@ var runOutputs = []string{
 // same folder).
 func reportDirName(s spec) string {
 	base := fmt.Sprintf("%s-%d", s.Scenario, s.Seed)
-	if s.Scenario == demoWorld {
-		return base // sim's toy world: its own folder, as it always had
-	}
 	def, err := scenarios.Resolve(s.Scenario, scenarios.Options{})
 	if err != nil {
 		return base
 	}
 	defaults := optionsMap(def)
 	var diff []string
+	if s.MaxEvents != 0 {
+		diff = append(diff, fmt.Sprintf("max-events=%d", s.MaxEvents))
+	}
 	for k, v := range s.Options {
 		if defaults[k] != v {
 			diff = append(diff, k+"="+v)
@@ -249,6 +251,13 @@ func runScenarioCmd(s spec, dir string, ro runOptions, stdout, stderr io.Writer)
 		return exitTestbed
 	}
 	res := *r.sc
+	if res.Stopped != nil {
+		code := reportStop(r, dir, ro.tracePath, stdout, stderr)
+		if code == exitOK {
+			fmt.Fprintln(stdout, stoppedLine)
+		}
+		return code
+	}
 	for _, f := range res.Faults {
 		fmt.Fprintf(stdout, "fault: %s\n", f)
 	}
@@ -365,50 +374,6 @@ func reportOf(res scenarios.Result, dir string) *reports.Run {
 	return r
 }
 
-// runDemoCmd runs sim's demo world: it prints the seed, the options,
-// events, simulated and wall time and the fingerprint, and writes
-// summary.json.
-func runDemoCmd(s spec, dir string, trace *os.File, filter sim.TraceFilter, cfg sim.Config, stdout, stderr io.Writer) int {
-	fmt.Fprintf(stdout, "world: demo, %d clients, %s simulated, faults=%v, buggify=%v\n", s.Demo.Clients, s.Demo.Duration, s.Demo.Faults, s.Demo.Buggify)
-	r := runOne(s, runOptions{sim: cfg, setup: func(w *sim.World) {
-		if trace != nil {
-			w.SetTrace(trace, filter)
-		}
-	}})
-	res := r.demo
-	wall := time.Duration(r.WallNS)
-	for _, fault := range res.Faults {
-		fmt.Fprintf(stdout, "fault: %s\n", fault)
-	}
-	fmt.Fprintf(stdout, "events: %d\n", res.Events)
-	fmt.Fprintf(stdout, "simulated: %s   wall: %s   (%.1f simulated s per wall s, %.2f M events/s)\n",
-		res.Elapsed, wall.Round(time.Millisecond), res.Elapsed.Seconds()/wall.Seconds(), float64(res.Events)/wall.Seconds()/1e6)
-	st := res.Stats
-	fmt.Fprintf(stdout, "processes: %d live, %d spawned, %d exited; crashes %d, link breaks %d, stream timeouts %d\n",
-		res.Processes, st.Spawns, st.Exits, st.Crashes, st.LinkBreaks, st.StreamTimeouts)
-	fmt.Fprintf(stdout, "traffic: %d process messages, %d stream segments, %d datagrams (%d lost)\n",
-		st.DistMessages, st.StreamSegments, st.Datagrams, st.DatagramsLost)
-	fmt.Fprintf(stdout, "fingerprint: %s\n", r.Fingerprint)
-
-	path := filepath.Join(dir, "summary.json")
-	if err := writeJSON(path, demoSummary{Schema: 2, result: r, Faults: res.Faults, Stats: res.Stats, ProcessesEnd: res.Processes}); err != nil {
-		fmt.Fprintf(stderr, "guildsim run: writing report: %v\n", err)
-		return exitTestbed
-	}
-	fmt.Fprintf(stdout, "report: %s\n", path)
-	switch r.Result {
-	case resultOK:
-		fmt.Fprintln(stdout, "result: ok")
-	case resultStopped:
-		fmt.Fprintf(stdout, "result: stopped as asked (%s)\n", strings.TrimPrefix(r.Error, "sim: stopped as configured "))
-	default:
-		fmt.Fprintf(stdout, "result: TESTBED FAILURE: %s\n", r.Error)
-		fmt.Fprintf(stdout, "replay: %s\n", r.replayLine())
-		fmt.Fprintf(stdout, "    or: go run ./cmd/guildsim replay %s\n", path)
-	}
-	return exitCode([]result{r})
-}
-
 func parseTraceFilter(s string) (sim.TraceFilter, error) {
 	var f sim.TraceFilter
 	if s == "" {
@@ -429,17 +394,6 @@ func parseTraceFilter(s string) (sim.TraceFilter, error) {
 		}
 	}
 	return f, nil
-}
-
-// demoSummary is the demo world's summary.json (schema 2: seed a string,
-// pass for ok): the run's result line (a replay file) plus the world's
-// counters.
-type demoSummary struct {
-	Schema int `json:"schema"`
-	result
-	Faults       []string  `json:"faults"`
-	Stats        sim.Stats `json:"stats"`
-	ProcessesEnd int       `json:"processes_end"`
 }
 
 // writeJSON writes v as indented JSON.

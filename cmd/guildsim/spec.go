@@ -8,8 +8,6 @@ import (
 	"strings"
 
 	"github.com/guildsim/guildsim/scenarios"
-	"github.com/guildsim/guildsim/sim"
-	"github.com/guildsim/guildsim/sim/demo"
 )
 
 // spec is everything that decides one run: with the same binary, the same
@@ -22,8 +20,10 @@ type spec struct {
 	// run used, defaults filled in, so a replay does not depend on the
 	// defaults staying the same.
 	Options map[string]string `json:"options,omitempty"`
-	// Demo holds the demo world's options (Scenario "demo" only).
-	Demo *demoSpec `json:"demo,omitempty"`
+	// MaxEvents is the run's event budget (--max-events; 0: the default,
+	// 1e9): a budget used up is a testbed failure, and replaying it needs
+	// the same budget.
+	MaxEvents uint64 `json:"max_events,omitempty"`
 	// Given are the options set on the command line, for the replay line
 	// (not recorded); a spec read from a file has fromFile set and replays
 	// with every recorded option.
@@ -54,47 +54,9 @@ func (s *seedNum) UnmarshalJSON(b []byte) error {
 // seedWant says what a seed is, in every error about one.
 const seedWant = "a seed is an unsigned 64-bit integer (0 to 18446744073709551615)"
 
-// demoSpec is what decides a run of sim's demo world.
-type demoSpec struct {
-	Duration string `json:"duration"`
-	Clients  int    `json:"clients"`
-	Faults   bool   `json:"faults"`
-	Buggify  bool   `json:"buggify"`
-	// MaxEvents is the event budget (0 = the default, 1e9): a budget the
-	// run used up is part of what replays it.
-	MaxEvents uint64 `json:"max_events,omitempty"`
-}
-
-// demoWorld is the name of sim's demo world among the scenarios.
-const demoWorld = "demo"
-
-// demoOptions turns the spec into the demo world's options, or says which
-// field is wrong.
-func (s spec) demoOptions() (demo.Options, error) {
-	if s.Demo == nil {
-		return demo.Options{}, errors.New("no demo options recorded")
-	}
-	d, err := sim.ParseDuration(s.Demo.Duration)
-	if err != nil {
-		return demo.Options{}, fmt.Errorf("duration %q: want a duration such as 30s, 1m or 250ms", s.Demo.Duration)
-	}
-	if s.Demo.Clients < 1 || s.Demo.Clients > demo.MaxClients {
-		return demo.Options{}, fmt.Errorf("clients %d: must be between 1 and %d", s.Demo.Clients, demo.MaxClients)
-	}
-	if d <= 0 || d > demo.MaxDuration {
-		return demo.Options{}, fmt.Errorf("duration %s: must be between 1ns and %s", d, demo.MaxDuration)
-	}
-	o := demo.Options{Seed: uint64(s.Seed), Clients: s.Demo.Clients, Duration: d, NoFaults: !s.Demo.Faults, NoBuggify: !s.Demo.Buggify}
-	return o, o.Validate()
-}
-
 // check says whether the spec can run: a known scenario and options in
 // range (bad input, exit 2, rather than a failed run).
 func (s spec) check() error {
-	if s.Scenario == demoWorld {
-		_, err := s.demoOptions()
-		return err
-	}
 	o, err := optionsFromMap(s.Options)
 	if err != nil {
 		return err
@@ -105,24 +67,15 @@ func (s spec) check() error {
 
 // replayCommand is the one line that reruns the spec exactly.
 func (s spec) replayCommand() string {
-	if s.Scenario == demoWorld && s.Demo != nil {
-		c := fmt.Sprintf("go run ./cmd/guildsim run --scenario demo --seed %d --duration %s --clients %d", s.Seed, s.Demo.Duration, s.Demo.Clients)
-		if !s.Demo.Faults {
-			c += " --no-faults"
-		}
-		if !s.Demo.Buggify {
-			c += " --no-buggify"
-		}
-		if s.Demo.MaxEvents != 0 {
-			c += fmt.Sprintf(" --max-events %d", s.Demo.MaxEvents)
-		}
-		return c
-	}
 	given := s.Given
 	if s.fromFile {
 		given, _ = optionsFromMap(s.Options)
 	}
-	return fmt.Sprintf("go run ./cmd/guildsim run --scenario %s --seed %d%s", s.Scenario, s.Seed, optionArgs(given))
+	c := fmt.Sprintf("go run ./cmd/guildsim run --scenario %s --seed %d%s", s.Scenario, s.Seed, optionArgs(given))
+	if s.MaxEvents != 0 {
+		c += fmt.Sprintf(" --max-events %d", s.MaxEvents)
+	}
+	return c
 }
 
 // parseSeeds reads "1-1000", "7", "1,5,9" or "1-10,20-30" into a list, in

@@ -48,7 +48,6 @@ const manifestFile = "sweep.json"
 type sweepManifest struct {
 	Scenario string            `json:"scenario"`
 	Options  map[string]string `json:"options,omitempty"`
-	Demo     *demoSpec         `json:"demo,omitempty"`
 	// Seeds are the sweep's seeds before sharding (--seeds, normalised);
 	// Shard is i/n; Selected how many seeds this shard runs.
 	Seeds    string `json:"seeds"`
@@ -67,7 +66,6 @@ var notifyInterrupt = func(c chan<- os.Signal) (stop func()) {
 
 func cmdSweep(args []string, stdout, stderr io.Writer) int {
 	var (
-		df       demoFlags
 		given    scenarios.Options
 		scenario string
 		seedsArg string
@@ -77,14 +75,13 @@ func cmdSweep(args []string, stdout, stderr io.Writer) int {
 		quiet    bool
 	)
 	fs := flag.NewFlagSet("sweep", flag.ContinueOnError)
-	fs.StringVar(&scenario, "scenario", defaultScenario, "scenario of the catalogue (guildsim list), or demo for sim's demo world")
+	fs.StringVar(&scenario, "scenario", defaultScenario, "scenario of the catalogue (guildsim list)")
 	fs.StringVar(&seedsArg, "seeds", "1-100", "seeds to run: a range 1-1000, a list 1,5,9, or both")
 	fs.IntVar(&parallel, "parallel", runtime.NumCPU(), "worlds run at once, between 1 and 256")
 	fs.StringVar(&shardArg, "shard", "", "run only shard i of n (i/n, 0 <= i < n): seeds at positions k with k%n == i")
 	fs.StringVar(&outDir, "out", filepath.Join("guildsim-out", "sweep"), "folder for results.jsonl, junit.xml, sweep.json, replays/ and artifacts/ (an earlier sweep's are removed)")
 	fs.BoolVar(&quiet, "quiet", false, "no progress bar")
 	registerOptions(fs, &given)
-	df.register(fs)
 	if code, ok := parseFlags(fs, args, sweepUsage, stdout, stderr); !ok {
 		return code
 	}
@@ -102,7 +99,7 @@ func cmdSweep(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "guildsim sweep: --parallel %d: must be between 1 and 256\n", parallel)
 		return exitUsage
 	}
-	specOf, err := worldSpec(fs, scenario, given, &df)
+	specOf, err := worldSpec(fs, scenario, given)
 	if err != nil {
 		fmt.Fprintf(stderr, "guildsim sweep: %v\n", err)
 		return exitUsage
@@ -124,7 +121,7 @@ func cmdSweep(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	first := specOf(seeds[0])
-	man := sweepManifest{Scenario: scenario, Options: first.Options, Demo: first.Demo, Seeds: formatSeeds(all),
+	man := sweepManifest{Scenario: scenario, Options: first.Options, Seeds: formatSeeds(all),
 		Shard: fmt.Sprintf("%d/%d", si, sn), Selected: len(seeds), Version: buildVersion()}
 	if err := writeJSON(filepath.Join(outDir, manifestFile), man); err != nil {
 		fmt.Fprintf(stderr, "guildsim sweep: writing %s: %v\n", manifestFile, err)
@@ -137,11 +134,9 @@ func cmdSweep(args []string, stdout, stderr io.Writer) int {
 	}
 	defer stream.close()
 	fmt.Fprintf(stdout, "sweep: scenario %s, %d seeds (shard %d/%d), %d at a time\n", scenario, len(seeds), si, sn, parallel)
-	if scenario != demoWorld {
-		o, _ := scenarios.Resolve(scenario, given)
-		for _, l := range o.Lines() {
-			fmt.Fprintf(stdout, "options: %s\n", l)
-		}
+	o, _ := scenarios.Resolve(scenario, given)
+	for _, l := range o.Lines() {
+		fmt.Fprintf(stdout, "options: %s\n", l)
 	}
 
 	sigs := make(chan os.Signal, 1)

@@ -143,22 +143,6 @@ func TestSweepFailureKeepsReplayFileAndReplayMatches(t *testing.T) {
 	require.NoDirExists(t, filepath.Join(ok, "replays"))
 }
 
-// TestDemoSweepTestbedFailure: the demo world sweeps too; a used-up event
-// budget is a testbed failure (exit 3) with a JUnit error.
-func TestDemoSweepTestbedFailure(t *testing.T) {
-	dir := t.TempDir()
-	code, out, _ := runCLI(t, "sweep", "--scenario", "demo", "--seeds", "3,4", "--out", dir, "--max-events", "500", "--duration", "3s", "--clients", "120", "--quiet")
-	require.Equal(t, exitTestbed, code)
-	require.Contains(t, out, "2 seeds, 0 passed, 2 failed")
-	require.Contains(t, out, "replay: go run ./cmd/guildsim run --scenario demo --seed 3 --duration 3s --clients 120 --max-events 500")
-	b, err := os.ReadFile(filepath.Join(dir, "junit.xml"))
-	require.NoError(t, err)
-	require.Contains(t, string(b), `errors="2"`)
-	code, rout, _ := runCLI(t, "replay", filepath.Join(dir, "replays", "demo-3.json"))
-	require.Equal(t, exitTestbed, code)
-	require.Contains(t, rout, "fingerprint matches")
-}
-
 // TestSweepWritesResultsAsSeedsFinish: results.jsonl holds a line per
 // finished seed while the sweep runs (seeds as strings, pass, verdicts Ok);
 // an interrupt stops taking seeds, keeps the finished ones (sorted, with

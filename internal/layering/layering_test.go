@@ -25,10 +25,7 @@ var allowed = map[string][]string{
 }
 
 // extra allows single exceptions, each with its reason.
-var extra = map[string]string{
-	// Until the scenario catalogue exists, `guildsim run` runs sim's demo world.
-	"cmd/guildsim -> sim/demo": "the demo world is the default run until scenarios exist",
-}
+var extra = map[string]string{}
 
 func TestImportsGoDown(t *testing.T) {
 	root, err := filepath.Abs("../..")

@@ -15,4 +15,9 @@
 //
 // Run builds the world from Options and runs it; the same Options give the
 // same Result.Fingerprint on any machine.
+//
+// It is a fixture of sim's own tests and benchmarks (internal: nothing
+// outside sim can import it). The command line runs the catalogue's
+// scenarios, which exercise the real system; a toy world beside them only
+// confused what `guildsim run` tests.
 package demo

@@ -142,6 +142,22 @@ func Build(o Options, cfg sim.Config) (*sim.World, *topology, error) {
 	return w, t, nil
 }
 
+// Prepare builds the world and schedules its faults without running it,
+// for tests that drive the world themselves (stop, read, resume). It fills
+// o's defaults in its own copy: the caller runs the world for o.Duration
+// after o.Validate().
+func Prepare(o Options, cfg sim.Config) (*sim.World, []string, error) {
+	w, t, err := Build(o, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	var faults []string
+	if !t.opts.NoFaults {
+		faults = scheduleFaults(w, t)
+	}
+	return w, faults, nil
+}
+
 // Run builds the world, schedules faults and runs it for o.Duration.
 func Run(o Options) (Result, error) {
 	return RunConfig(o, sim.Config{}, nil)
@@ -150,18 +166,17 @@ func Run(o Options) (Result, error) {
 // RunConfig is Run with extra world settings (stop points, budget) and a
 // setup hook that runs before the first event (to set a trace sink).
 func RunConfig(o Options, cfg sim.Config, setup func(*sim.World)) (Result, error) {
-	w, t, err := Build(o, cfg)
+	if err := o.Validate(); err != nil {
+		return Result{}, err
+	}
+	w, faults, err := Prepare(o, cfg)
 	if err != nil {
 		return Result{}, err
 	}
 	if setup != nil {
 		setup(w)
 	}
-	var faults []string
-	if !t.opts.NoFaults {
-		faults = scheduleFaults(w, t)
-	}
-	err = w.RunFor(t.opts.Duration)
+	err = w.RunFor(o.Duration)
 	res := Result{
 		Seed: o.Seed, Events: w.Events(), Elapsed: w.Elapsed(), Fingerprint: w.Fingerprint(),
 		Stats: w.Stats(), Faults: faults,

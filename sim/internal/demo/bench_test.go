@@ -4,14 +4,14 @@ import (
 	"testing"
 
 	"github.com/guildsim/guildsim/sim"
-	"github.com/guildsim/guildsim/sim/demo"
+	"github.com/guildsim/guildsim/sim/internal/demo"
 )
 
 // BenchmarkDemo10Min runs ten simulated minutes of the busy demo world
 // (2,600 clients, over 5,000 processes, faults on) and reports simulated
 // seconds per wall second and events per second:
 //
-//	go test ./sim/demo -run '^$' -bench Demo10Min -count 5
+//	go test ./sim/internal/demo -run '^$' -bench Demo10Min -count 5
 func BenchmarkDemo10Min(b *testing.B) {
 	var events uint64
 	for i := 0; i < b.N; i++ {
