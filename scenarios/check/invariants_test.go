@@ -209,7 +209,9 @@ func TestFromRecorder(t *testing.T) {
 // it on a time axis; an Ok verdict has no instant.
 func TestIllegalVerdictsSayWhen(t *testing.T) {
 	const readCall, readReturn, late, early sim.Time = 60, 61, 7, 8
-	acked := func() *builder { return newBuilder().send(1, 1, ch, 1).ack(2, 1, 1, 100).send(3, 1, ch, 2).ack(4, 1, 2, 200) }
+	acked := func() *builder {
+		return newBuilder().send(1, 1, ch, 1).ack(2, 1, 1, 100).send(3, 1, ch, 2).ack(4, 1, 2, 200)
+	}
 	tests := []struct {
 		name string
 		v    Verdict
