@@ -19,6 +19,8 @@ h1 { margin-bottom: 0.2em; }
 table { border-collapse: collapse; margin: 0.5em 0 1.5em; max-width: 100%; }
 table.wide { width: 100%; table-layout: fixed; }
 table.fit { width: 100%; }
+table.fit th { overflow-wrap: normal; }
+table.fit td { overflow-wrap: normal; white-space: nowrap; }
 th, td { border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: left; vertical-align: top; overflow-wrap: anywhere; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 pre { white-space: pre-wrap; overflow-wrap: anywhere; margin: 0; }

@@ -154,7 +154,9 @@ func linkBack(dir, artifact string) error {
 	}
 	at := i + end + 1
 	up := strings.Repeat("../", strings.Count(filepath.ToSlash(artifact), "/"))
-	link := backLinkMarker + `<p style="font-family: system-ui, sans-serif; margin: 0.5em 1em;"><a href="` + up + RunHTMLFile + `">← back to the run report</a></p>`
+	// Fixed in the top right corner: Porcupine positions its drawing
+	// absolutely, over anything in the flow of its page.
+	link := backLinkMarker + `<p style="position: fixed; top: 0.5em; right: 1em; z-index: 1000; margin: 0; padding: 0.3em 0.7em; background: #fff; border: 1px solid #ccc; font-family: system-ui, sans-serif;"><a href="` + up + RunHTMLFile + `">← back to the run report</a></p>`
 	out := append(append(append([]byte{}, page[:at]...), link...), page[at:]...)
 	if err := os.WriteFile(path, out, 0o644); err != nil {
 		return fmt.Errorf("reports: linking %s back to the report: %w", artifact, err)

@@ -198,13 +198,14 @@ func drawFaultTimeline(dir string, r *Run, tf timeFrame) (Figure, error) {
 	p.Legend.Top = true
 	p.Y.Label.Text = ""
 	if len(r.Faults) == 0 {
-		// The run's phases still say when faults would have come.
+		// The run's phases still say when faults would have come: a
+		// figure with something to read, not an empty one.
 		tf.background(p)
 		p.Add(centredText("no faults were injected"))
 		p.Y.Min, p.Y.Max = 0, 1
 		p.HideY()
 		tf.foreground(p, false)
-		return saveFigureSized(p, dir, FigureFaultTimeline, true, figureHeight*0.6)
+		return saveFigureSized(p, dir, FigureFaultTimeline, len(r.Phases) == 0, figureHeight*0.6)
 	}
 	g := layoutFaults(r.Faults, 0.004*tf.end)
 	grid := plotter.NewGrid()
