@@ -51,6 +51,12 @@
 //	faults          array   {description, start_ns, end_ns}; end_ns is 0
 //	                        for an instantaneous fault
 //	counters        array   {name, value} in the order the run gave
+//	buggify         object  {enabled: bool, sites: [{site, active, asked,
+//	                        fired}]}: whether buggify was on (--buggify or
+//	                        swarm's draw) and, for every site the run's code
+//	                        reached, sorted by site name, whether it was
+//	                        drawn active and how often it was asked and
+//	                        fired (sites is [] when buggify was off)
 //	figures         array   figure file names in the report folder
 //
 // ReadSummary reads the file back and rejects other schema versions.

@@ -43,6 +43,9 @@ type Run struct {
 	// whole world, or one per node.
 	ConnectedClients []Series
 
+	// Buggify says whether buggify was on and what each of its sites did.
+	Buggify BuggifySummary
+
 	// Counters are shown as a table in the order given (messages sent,
 	// dropped, deliveries, ...).
 	Counters []Counter

@@ -30,7 +30,24 @@ type Summary struct {
 	Verdicts    []VerdictSummary  `json:"verdicts"`
 	Faults      []FaultSummary    `json:"faults"`
 	Counters    []CounterSummary  `json:"counters"`
+	Buggify     BuggifySummary    `json:"buggify"`
 	Figures     []string          `json:"figures"`
+}
+
+// BuggifySummary is whether buggify was on in a run and, per site that the
+// run's code reached, whether the site was drawn active and how often it
+// was asked and fired. Sites are sorted by name.
+type BuggifySummary struct {
+	Enabled bool          `json:"enabled"`
+	Sites   []BuggifySite `json:"sites"`
+}
+
+// BuggifySite is one buggify site's record in a run.
+type BuggifySite struct {
+	Site   string `json:"site"`
+	Active bool   `json:"active"`
+	Asked  uint64 `json:"asked"`
+	Fired  uint64 `json:"fired"`
 }
 
 // LatencySummary is the delivery latency distribution of a run.
@@ -98,6 +115,7 @@ func Summarize(r *Run, figures []string) Summary {
 		Verdicts: []VerdictSummary{},
 		Faults:   []FaultSummary{},
 		Counters: []CounterSummary{},
+		Buggify:  BuggifySummary{Enabled: r.Buggify.Enabled, Sites: append([]BuggifySite{}, r.Buggify.Sites...)},
 		Figures:  append([]string{}, figures...),
 	}
 	for k, v := range r.Options {

@@ -194,7 +194,7 @@ func celebrityJoin() *Scenario {
 			private := gi.Channels[0]
 			revoked := 0
 			for _, c := range gi.Online {
-				u := sw.ClientsOf[c].User
+				u := sw.UserOf(c)
 				if revoked == 20 || !sw.Access.CanSee(u, private, sim.DefaultStart.Add(revokeAt)) || r.Intn(3) != 0 {
 					continue
 				}

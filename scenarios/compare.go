@@ -8,9 +8,9 @@ import (
 
 	"github.com/guildsim/guildsim/sim"
 	"github.com/guildsim/guildsim/system/client"
+	"github.com/guildsim/guildsim/system/deploy"
 	"github.com/guildsim/guildsim/system/gateway"
 	"github.com/guildsim/guildsim/system/guild"
-	"github.com/guildsim/guildsim/system/store"
 )
 
 // Fanout comparison (guildsim compare, reference §6): the same workload in
@@ -266,14 +266,6 @@ func compareTail(members, messages int) sim.Duration {
 	return 10*sim.Second + sim.Duration(members)*sim.Duration(messages)*60*sim.Microsecond
 }
 
-// compareIDBase is an ID minted a day before the world starts: guild,
-// channel and user IDs must not be in the store's future.
-var compareIDBase = uint64(store.MinIDAt(sim.DefaultStart.Add(-24 * sim.Hour)))
-
-const compareGuild = 1 // offset of the guild's ID from compareIDBase
-
-func compareUser(i int) uint64 { return compareIDBase + 1_000_000 + uint64(i) }
-
 // RunCompare runs one strategy at one guild size with seed. o must have
 // been validated. Runs are independent: a caller may run several at once.
 func RunCompare(strategy string, members int, seed uint64, o CompareOptions) CompareRun {
@@ -298,6 +290,7 @@ func RunCompare(strategy string, members int, seed uint64, o CompareOptions) Com
 
 // compareWorld is one run's world and what the measurement needs of it.
 type compareWorld struct {
+	d        *deploy.Deployment
 	w        *sim.World
 	o        CompareOptions
 	s        CompareStrategy
@@ -311,85 +304,38 @@ type compareWorld struct {
 }
 
 func buildCompare(s CompareStrategy, members int, seed uint64, o CompareOptions) (*compareWorld, error) {
-	w, err := sim.NewWorld(sim.Config{Seed: seed})
-	if err != nil {
-		return nil, err
-	}
-	cw := &compareWorld{w: w, o: o, s: s, members: members, guildID: compareIDBase + compareGuild}
+	cw := &compareWorld{o: o, s: s, members: members, guildID: deploy.GuildID(0)}
 	cw.gateways = max(2, (members+CompareSessionsPerGateway-1)/CompareSessionsPerGateway)
 	// Channel 1 is the one posted in; channel 2 exists so that the guild is
 	// not a single channel (the unread marks are per channel).
 	cw.channel = cw.guildID + 1
 	spec := &guild.Spec{
-		ID: cw.guildID, Owner: compareUser(0),
+		ID: cw.guildID, Owner: deploy.UserID(0),
 		Everyone: guild.PermViewChannel | guild.PermSendMessages | guild.PermReadMessageHistory,
 		Channels: []guild.Channel{{ID: cw.channel}, {ID: cw.guildID + 2}},
 		Members:  make([]guild.Member, members),
 	}
 	tokens := make(gateway.TokenMap, members)
 	for i := range members {
-		spec.Members[i] = guild.Member{User: compareUser(i)}
-		tokens[compareToken(i)] = gateway.TokenInfo{UserID: compareUser(i)}
+		spec.Members[i] = guild.Member{User: deploy.UserID(i)}
+		tokens[deploy.TokenOf(deploy.UserID(i))] = gateway.TokenInfo{UserID: deploy.UserID(i)}
 	}
-	dir, err := guild.NewStaticDirectory([]*guild.Spec{spec})
+	d, err := deploy.New(deploy.Topology{
+		Seed:       seed,
+		StoreNodes: CompareStoreNodes, GuildNodes: CompareGuildNodes, GatewayNodes: cw.gateways,
+		Guilds: []*guild.Spec{spec}, Tokens: tokens, Guild: s.guild,
+	})
 	if err != nil {
 		return nil, err
 	}
-	gopts := &gateway.Options{Tokens: tokens}
-	lb, err := gateway.BootLimiter(gopts)
-	if err != nil {
-		return nil, err
-	}
-	// The limiter's node must be node 0 (gateway.Options.LimiterNode).
-	w.MustAddNode(sim.NodeConfig{Name: "control", Boot: lb})
-
-	var storage []sim.NodeID
-	storeBoot := func(ctx *sim.Ctx) {
-		rep, err := store.NewReplica(store.ReplicaOptions{})
-		sim.Assert(err == nil, "scenarios: default replica options are valid")
-		coord, err := store.NewCoordinator(store.CoordinatorOptions{Nodes: storage})
-		sim.Assert(err == nil, "scenarios: coordinator options list the storage nodes")
-		ctx.Spawn(store.DefaultReplicaName, rep)
-		ctx.Spawn(store.DefaultCoordinatorName, coord)
-	}
-	for i := range CompareStoreNodes {
-		storage = append(storage, w.MustAddNode(sim.NodeConfig{Name: fmt.Sprintf("store-%d", i), Boot: storeBoot}))
-	}
-	var guildNodes []sim.NodeID
-	bootGuild := func(ctx *sim.Ctx) { cw.cluster.BootGuildNode(ctx) }
-	for i := range CompareGuildNodes {
-		guildNodes = append(guildNodes, w.MustAddNode(sim.NodeConfig{Name: fmt.Sprintf("guild-%d", i), Boot: bootGuild}))
-	}
-	gopt := s.guild
-	gopt.Directory, gopt.GuildNodes, gopt.StoreCoordinators = dir, guildNodes, storage
-	if cw.cluster, err = guild.NewCluster(&gopt); err != nil {
-		return nil, err
-	}
-	gopts.Hooks = cw.cluster.Hooks()
-	gb, err := gateway.Boot(gopts)
-	if err != nil {
-		return nil, err
-	}
-	var urls []gateway.GatewayURL
-	for i := range cw.gateways {
-		id := w.MustAddNode(sim.NodeConfig{Name: fmt.Sprintf("gateway-%d", i), Boot: cw.cluster.BootGatewayNode(gb)})
-		urls = append(urls, gateway.GatewayURL{Node: id, Port: gopts.Port})
-	}
-	cnode := w.MustAddNode(sim.NodeConfig{Name: "clients"})
-	cw.rec = client.NewRecorder(w.Now)
-	ccfg := &client.Config{Gateways: urls, Recorder: cw.rec, Guilds: cw.cluster.Placement(), Store: storage}
-	if err := ccfg.Validate(); err != nil {
-		return nil, err
-	}
+	cw.d, cw.w, cw.cluster, cw.rec = d, d.World, d.Cluster, d.Recorder
 	cw.pids = make([]sim.PID, members)
 	for i := range members {
-		c := client.New(ccfg, uint32(i), client.Device{Token: compareToken(i), Gateway: i % cw.gateways})
-		cw.pids[i] = w.Spawn(cnode, "client", c)
+		c := d.AddClient(deploy.UserID(i), client.Device{Token: deploy.TokenOf(deploy.UserID(i)), Gateway: i % cw.gateways})
+		cw.pids[i] = d.Clients[c].PID
 	}
 	return cw, nil
 }
-
-func compareToken(i int) string { return fmt.Sprintf("token-%d", i) }
 
 // opens says whether client i opens the guild: every (100/OpenPercent)-th
 // client, spread evenly, client 0 (the poster) first.

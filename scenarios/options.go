@@ -86,6 +86,13 @@ type Options struct {
 	// and then (2 of 100 seeds), partition-during-send at one passes.
 	ReadConsistency string
 
+	// Buggify turns sim's buggify points in system code on for this run
+	// [off; swarm draws it per seed as well]: rare but legal timings (a
+	// late replica answer, an early coordinator timeout, a late heartbeat
+	// ACK, a short send chunk, a slow disk sync, ...) become common. It
+	// changes the run: the same seed with and without it are two runs.
+	Buggify bool
+
 	// Faults replaces the scenario's fault schedule with one written out
 	// (schedule.go has the format: "crash store-1 at +3s for 5s; ..."),
 	// "none" for no faults; empty: the scenario's own. It is how a
@@ -208,6 +215,7 @@ func (o Options) withDefaults(def Options) Options {
 	if o.ReadConsistency == "" {
 		o.ReadConsistency = def.ReadConsistency
 	}
+	o.Buggify = o.Buggify || def.Buggify
 	return o
 }
 
@@ -231,6 +239,9 @@ func (o Options) Lines() []string {
 		fmt.Sprintf("warmup=%s safety=%s liveness=%s liveness-bound=%s", o.Warmup, o.Safety, o.Liveness, o.LivenessBound),
 		fmt.Sprintf("consistency=%s read-consistency=%s store-sync=%s", o.Consistency, o.ReadConsistency, o.StoreSync),
 	}
+	if o.Buggify {
+		lines = append(lines, "buggify=on")
+	}
 	if o.Faults != "" {
 		lines = append(lines, fmt.Sprintf("faults=%q", o.Faults))
 	}
@@ -246,6 +257,10 @@ func (o Options) Flags() string {
 		for _, kv := range strings.Fields(line) {
 			if strings.HasPrefix(kv, "faults=") {
 				break
+			}
+			if kv == "buggify=on" {
+				parts = append(parts, "--buggify") // a boolean flag
+				continue
 			}
 			parts = append(parts, "--"+kv)
 		}

@@ -11,7 +11,6 @@ import (
 	"github.com/guildsim/guildsim/scenarios/check"
 	"github.com/guildsim/guildsim/sim"
 	"github.com/guildsim/guildsim/system/client"
-	"github.com/guildsim/guildsim/system/gateway"
 )
 
 // Result is one run of one scenario with one seed.
@@ -57,6 +56,9 @@ type Result struct {
 	// RunConfig.Series asks (see series.go).
 	Connected []SeriesPoint
 	Mailboxes []ProcessSeries
+	// Buggify says whether buggify was on (--buggify, or swarm's draw) and
+	// what each buggify site asked did: drawn active or not, firings.
+	Buggify Buggify
 	// Err is a failure to build or run the world (a failed assertion in
 	// system code is a found bug); Verdicts are then empty.
 	Err error
@@ -122,6 +124,32 @@ func (r Result) FaultNodes(e faults.Entry) []string {
 	return out
 }
 
+// Buggify is what buggify did in one run. Sites are sorted by name; a
+// site that no code reached in the run is not listed.
+type Buggify struct {
+	Enabled bool
+	Sites   []sim.BuggifySite
+}
+
+// String is one line: "buggify: on; site fired/asked (active), ...".
+func (b Buggify) String() string {
+	if !b.Enabled {
+		return "buggify: off"
+	}
+	var parts []string
+	for _, s := range b.Sites {
+		state := "inactive"
+		if s.Active {
+			state = "active"
+		}
+		parts = append(parts, fmt.Sprintf("%s %s fired %d of %d", s.Site, state, s.Fired, s.Asked))
+	}
+	if len(parts) == 0 {
+		return "buggify: on; no site reached"
+	}
+	return "buggify: on; " + strings.Join(parts, ", ")
+}
+
 // Delivery is one client's first receipt of one message.
 type Delivery struct {
 	Message uint64
@@ -160,6 +188,9 @@ func (r Result) String() string {
 		fmt.Fprintf(&b, "  fault: %s\n", f)
 	}
 	fmt.Fprintf(&b, "  events=%d fingerprint=%016x virtual=%s elapsed=%s deliveries=%d\n", r.Events, r.Fingerprint, r.Virtual, r.Elapsed.Round(time.Millisecond), len(r.Deliveries))
+	if r.Buggify.Enabled {
+		fmt.Fprintf(&b, "  %s\n", r.Buggify)
+	}
 	if r.Err != nil {
 		fmt.Fprintf(&b, "  error: %v\n", r.Err)
 	}
@@ -241,7 +272,7 @@ func RunWith(name string, seed uint64, opts Options, cfg RunConfig) Result {
 		res.Err = err
 		return res
 	}
-	buggify := s.Buggify != nil && s.Buggify(seed, o)
+	buggify := o.Buggify || (s.Buggify != nil && s.Buggify(seed, o))
 	sw, err := build(s, seed, o, buggify)
 	if err != nil {
 		res.Err = err
@@ -299,6 +330,7 @@ func RunWith(name string, seed uint64, opts Options, cfg RunConfig) Result {
 		if res.HealedAt != 0 {
 			res.Phases = phases(o, res.HealedAt.Sub(sim.DefaultStart), res.Virtual)
 		}
+		res.Buggify = Buggify{Enabled: buggify, Sites: w.BuggifySites()}
 		if cfg.Series {
 			res.Connected = connectedSeries(sw.Rec, smp.times)
 			res.Mailboxes = smp.busiest(cfg.MailboxSeries)
@@ -336,7 +368,7 @@ func RunWith(name string, seed uint64, opts Options, cfg RunConfig) Result {
 
 	h := check.FromRecorder(sw.Rec, sw.Reads)
 	t := check.Truth{
-		UserOf:        func(c uint32) uint64 { return sw.ClientsOf[c].User },
+		UserOf:        sw.UserOf,
 		Access:        sw.Access,
 		HealedAt:      res.HealedAt,
 		ConvergedAt:   res.HealedAt,
@@ -371,14 +403,12 @@ func RunWith(name string, seed uint64, opts Options, cfg RunConfig) Result {
 }
 
 // gatewayTruth is what check.GatewayProtocol needs: the gateway's options
-// (the world builds its gateway with the defaults, so they are read from
-// gateway.Options itself), each client's node, and the fault log as cuts
-// and node faults.
+// in effect (as the deployment reports them), each client's node, and the
+// fault log as cuts and node faults.
 func gatewayTruth(sw *World, log []faults.Entry) *check.GatewayTruth {
-	gopts := gateway.Options{Tokens: gateway.TokenMap{}}
-	sim.Assert(gopts.Validate() == nil, "scenarios: default gateway options are valid")
-	nodes := make([]sim.NodeID, len(sw.ClientsOf))
-	for c, ci := range sw.ClientsOf {
+	gopts := sw.D.Options.Gateway
+	nodes := make([]sim.NodeID, len(sw.D.Clients))
+	for c, ci := range sw.D.Clients {
 		nodes[c] = sim.NoNode
 		if n, ok := sw.W.ProcessNode(ci.PID); ok {
 			nodes[c] = n

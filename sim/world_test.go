@@ -186,6 +186,47 @@ func TestBuggifyIsDeterministicAndRare(t *testing.T) {
 	require.Zero(t, off)
 }
 
+func TestBuggifySitesCountFiringsSortedByName(t *testing.T) {
+	run := func(on bool) ([]sim.BuggifySite, uint64) {
+		w := newWorld(t, sim.Config{Seed: 5, Buggify: on, BuggifyActivatePercent: 100, BuggifyFirePercent: 50})
+		n := w.MustAddNode(sim.NodeConfig{Name: "n"})
+		fired := map[string]uint64{}
+		pid := w.Spawn(n, "p", sim.HandlerFunc(func(ctx *sim.Ctx, msg any) {
+			// Asked in an order that is not the names' order.
+			for _, site := range []string{"z/last", "a/first", "m/middle"} {
+				if msg.(int)%3 == 0 && site == "m/middle" {
+					continue
+				}
+				if ctx.Buggify(site) {
+					fired[site]++
+				}
+			}
+		}))
+		for i := 0; i < 300; i++ {
+			w.Send(pid, i)
+		}
+		require.NoError(t, w.Run())
+		sites := w.BuggifySites()
+		for _, s := range sites {
+			require.Equal(t, fired[s.Site], s.Fired, s.Site)
+		}
+		return sites, w.Stats().BuggifyFired
+	}
+	sites, total := run(true)
+	require.Len(t, sites, 3)
+	require.Equal(t, []string{"a/first", "m/middle", "z/last"}, []string{sites[0].Site, sites[1].Site, sites[2].Site})
+	require.Equal(t, uint64(300), sites[0].Asked)
+	require.Equal(t, uint64(200), sites[1].Asked, "asked only for messages not divisible by 3")
+	require.Equal(t, total, sites[0].Fired+sites[1].Fired+sites[2].Fired)
+	for _, s := range sites {
+		require.True(t, s.Active)
+		require.InDelta(t, float64(s.Asked)/2, float64(s.Fired), float64(s.Asked)/5, s.Site)
+	}
+	off, offTotal := run(false)
+	require.Empty(t, off, "no site is known when buggify is off")
+	require.Zero(t, offTotal)
+}
+
 func TestSameSeedSameFingerprintDifferentSeedDifferent(t *testing.T) {
 	run := func(seed uint64) uint64 {
 		w := newWorld(t, sim.Config{Seed: seed, Regions: []string{"a", "b"}})

@@ -125,7 +125,8 @@ func formatShard(i, n int) string { return fmt.Sprintf("%d/%d", i, n) }
 func FuzzOptionFlags(f *testing.F) {
 	for _, s := range []string{"--members 12", "--members -5", "--members 0", "--post-every 250ms --fanout relays",
 		"--fanout bogus", "--liveness 10s", "--regions 9 --guilds 2", "--safety 1h --liveness 1h", "--warmup 1.5s",
-		"--read-every 0", "--max-per-channel 95", "--online-percent=50", "--members 99999999999999999999"} {
+		"--read-every 0", "--max-per-channel 95", "--online-percent=50", "--members 99999999999999999999",
+		"--buggify", "--buggify=on --members 9", "--buggify=false", "--buggify=maybe"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, line string) {

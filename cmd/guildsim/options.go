@@ -16,10 +16,11 @@ import (
 type optionDef struct {
 	name  string
 	usage string
-	kind  byte // 'i' int, 'd' duration, 'f' fanout, 's' string
+	kind  byte // 'i' int, 'd' duration, 'f' fanout, 's' string, 'b' on/off
 	int   func(*scenarios.Options) *int
 	dur   func(*scenarios.Options) *sim.Duration
 	str   func(*scenarios.Options) *string
+	bool  func(*scenarios.Options) *bool
 }
 
 // optionDefs are every field of scenarios.Options, in the order of
@@ -45,6 +46,7 @@ var optionDefs = []optionDef{
 	{name: "faults", usage: "the fault schedule instead of the scenario's, e.g. 'crash store-1 at +3s for 5s; partition-node guild-0 at +8s for 4s', or none", kind: 's', str: func(o *scenarios.Options) *string { return &o.Faults }},
 	{name: "read-consistency", usage: "level history reads use: one, quorum or all (one is not linearizable: Porcupine is not run)", kind: 's', str: func(o *scenarios.Options) *string { return &o.ReadConsistency }},
 	{name: "store-sync", usage: "storage nodes' commit log: batch or periodic (periodic loses acknowledged writes in a crash)", kind: 's', str: func(o *scenarios.Options) *string { return &o.StoreSync }},
+	{name: "buggify", usage: "turn the buggify sites of system code on: rare but legal timings become common (swarm also draws it per seed)", kind: 'b', bool: func(o *scenarios.Options) *bool { return &o.Buggify }},
 }
 
 func lookupOption(name string) (optionDef, bool) {
@@ -80,6 +82,18 @@ func (d optionDef) set(o *scenarios.Options, s string) error {
 		o.Fanout = f
 	case 's':
 		*d.str(o) = strings.TrimSpace(s)
+	case 'b':
+		// "on" is how options lines and summary.json write it; true and
+		// false are what the flag package passes for --buggify and
+		// --buggify=false.
+		switch strings.TrimSpace(s) {
+		case "on", "true":
+			*d.bool(o) = true
+		case "off", "false":
+			*d.bool(o) = false
+		default:
+			return fmt.Errorf("want on or off")
+		}
 	}
 	return nil
 }
@@ -101,6 +115,10 @@ func (d optionDef) get(o *scenarios.Options) string {
 		}
 	case 's':
 		return *d.str(o)
+	case 'b':
+		if *d.bool(o) {
+			return "on"
+		}
 	}
 	return ""
 }
@@ -120,9 +138,16 @@ func (v optionValue) String() string {
 
 func (v optionValue) Set(s string) error { return v.def.set(v.o, s) }
 
+// IsBoolFlag lets an on/off option stand alone (--buggify).
+func (v optionValue) IsBoolFlag() bool { return v.def.kind == 'b' }
+
 // registerOptions adds a flag per scenario option, writing into o.
 func registerOptions(fs *flag.FlagSet, o *scenarios.Options) {
 	for _, d := range optionDefs {
+		if d.kind == 'b' {
+			fs.Var(optionValue{d, o}, d.name, d.usage+" (off when absent)")
+			continue
+		}
 		arg := map[byte]string{'i': "`N`", 'd': "`DURATION`", 'f': "`STRATEGY`", 's': "`VALUE`"}[d.kind]
 		fs.Var(optionValue{d, o}, d.name, d.usage+" ("+arg+"; absent or 0: the scenario's default)")
 	}
@@ -165,7 +190,11 @@ func optionsFromMap(m map[string]string) (scenarios.Options, error) {
 func optionArgs(o scenarios.Options) string {
 	var b strings.Builder
 	for _, d := range optionDefs {
-		if v := d.get(&o); v != "" {
+		switch v := d.get(&o); {
+		case v == "":
+		case d.kind == 'b':
+			fmt.Fprintf(&b, " --%s", d.name) // a boolean flag takes no word
+		default:
 			fmt.Fprintf(&b, " --%s %s", d.name, shellWord(v))
 		}
 	}

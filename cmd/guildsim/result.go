@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/guildsim/guildsim/reports"
 	"github.com/guildsim/guildsim/scenarios"
 	"github.com/guildsim/guildsim/scenarios/check"
 	"github.com/guildsim/guildsim/sim"
@@ -30,7 +31,10 @@ type result struct {
 	// Verdicts are the checkers' verdicts in the scenario's order (none for
 	// the demo world, which has no checkers).
 	Verdicts []verdict `json:"verdicts,omitempty"`
-	OK       bool      `json:"ok"`
+	// Buggify is what buggify did, in runs that had it on (--buggify or
+	// swarm's draw): a sweep sums it per site.
+	Buggify *reports.BuggifySummary `json:"buggify,omitempty"`
+	OK      bool                    `json:"ok"`
 	// Result is ok, checker-failed (a verdict Illegal or Unknown),
 	// testbed-failure, stopped (the demo world's --stop-at-*) or bad-input.
 	Result string `json:"result"`
@@ -87,6 +91,10 @@ func runOne(s spec, ro runOptions) (r result) {
 	r = result{
 		spec: s, Fingerprint: fmt.Sprintf("%016x", res.Fingerprint), Events: res.Events,
 		SimulatedNS: int64(res.Virtual), WallNS: time.Since(start).Nanoseconds(), sc: &res,
+	}
+	if res.Buggify.Enabled {
+		b := buggifyOf(res.Buggify)
+		r.Buggify = &b
 	}
 	for _, v := range res.Verdicts {
 		vd := verdict{Checker: v.Checker, Result: v.Result.String()}

@@ -178,6 +178,7 @@ func runScenarioCmd(s spec, dir string, ro runOptions, stdout, stderr io.Writer)
 			us(lat.P50Ns), us(lat.P90Ns), us(lat.P99Ns), us(lat.MaxNs))
 	}
 	fmt.Fprintf(stdout, "fingerprint: %s\n", r.Fingerprint)
+	fmt.Fprintln(stdout, buggifyLine(rep.Buggify))
 	for _, v := range res.Verdicts {
 		line := fmt.Sprintf("%s: %s", v.Checker, v.Result)
 		if v.Detail != "" {
@@ -222,6 +223,7 @@ func reportOf(res scenarios.Result, dir string) *reports.Run {
 		Scenario: res.Scenario, Seed: res.Seed, Fingerprint: fmt.Sprintf("%016x", res.Fingerprint),
 		Options: optionsMap(res.Options), Events: int64(res.Events),
 		Simulated: time.Duration(res.Virtual), Wall: res.Elapsed,
+		Buggify: buggifyOf(res.Buggify),
 	}
 	for _, v := range res.Verdicts {
 		result := reports.ResultUnknown

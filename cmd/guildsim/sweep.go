@@ -122,6 +122,7 @@ func finishResults(outDir string, results []result, stdout, stderr io.Writer) in
 			return exitTestbed
 		}
 	}
+	printBuggifyTotals(stdout, results)
 	fmt.Fprintf(stdout, "%d seeds, %d passed, %d failed; digest %s; results in %s\n", len(results), len(results)-failed, failed, digest(results), outDir)
 	return exitCode(results)
 }

@@ -201,8 +201,8 @@ var Mutations = []Mutation{
 		Bug:  "the client never notices a heartbeat left unacknowledged (zombie detection off)",
 		File: "system/client/client.go",
 		Edits: []Edit{{
-			Find:    "\tc.acked = false\n\tc.sendHeartbeat(ctx)\n",
-			Replace: "\tc.sendHeartbeat(ctx)\n",
+			Find:    "\tc.acked = false\n\tif ctx.Buggify(siteHeartbeatLate) {\n",
+			Replace: "\tif ctx.Buggify(siteHeartbeatLate) {\n",
 		}},
 		Runs: []string{"zombie-connections", "swarm"},
 	},

@@ -100,8 +100,8 @@ func (c *Client) onSendAnswer(ctx *sim.Ctx, request uint64, rec Record, timedOut
 // readHistory asks the store for a page.
 func (c *Client) readHistory(ctx *sim.Ctx, m ReadHistory) {
 	a := c.api()
-	if a.history == nil && len(c.cfg.Store) > 0 {
-		sc, err := store.NewClient(store.ClientOptions{Coordinators: c.cfg.Store})
+	if a.history == nil && (len(c.cfg.Store) > 0 || c.cfg.DataServices != nil) {
+		sc, err := store.NewClient(store.ClientOptions{Coordinators: c.cfg.Store, DataServices: c.cfg.DataServices})
 		sim.Assert(err == nil, "client: store client options are built from a validated Config")
 		a.history = sc
 	}

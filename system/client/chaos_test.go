@@ -6,6 +6,7 @@ import (
 
 	"github.com/guildsim/guildsim/sim"
 	"github.com/guildsim/guildsim/system/client"
+	"github.com/guildsim/guildsim/system/deploy"
 )
 
 // TestFaultsThenHeal runs 30 clients on three gateway nodes through five
@@ -64,7 +65,7 @@ func TestFaultsThenHeal(t *testing.T) {
 			id := ev
 			tw.at(at, "deliver", func() {
 				if pid := tw.clients[k].Session(); pid != 0 {
-					tw.w.Send(tw.driver, sendTo{to: pid, msg: deliverOf(id)})
+					tw.d.Forward(deploy.Forward{To: pid, Msg: deliverOf(id)})
 				}
 			})
 		}

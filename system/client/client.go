@@ -54,6 +54,9 @@ type Client struct {
 // Timer messages.
 type (
 	heartbeatDue struct{ conn sim.ConnID }
+	// beatLate sends a heartbeat held back on conn (buggify: see
+	// siteHeartbeatLate).
+	beatLate     struct{ conn sim.ConnID }
 	helloTimeout struct{ conn sim.ConnID }
 	reconnectDue struct{ gen uint32 }
 )
@@ -124,6 +127,10 @@ func (c *Client) Receive(ctx *sim.Ctx, msg any) {
 	case heartbeatDue:
 		if m.conn == c.conn && c.conn != 0 {
 			c.heartbeat(ctx)
+		}
+	case beatLate:
+		if m.conn == c.conn && c.conn != 0 {
+			c.sendHeartbeat(ctx)
 		}
 	case helloTimeout:
 		if m.conn == c.conn && c.conn != 0 && (c.state == StateConnecting || c.state == StateHello) {
@@ -330,9 +337,24 @@ func (c *Client) heartbeat(ctx *sim.Ctx) {
 		return
 	}
 	c.acked = false
-	c.sendHeartbeat(ctx)
+	if ctx.Buggify(siteHeartbeatLate) {
+		ctx.SetTimer(ctx.Rand().Duration(sim.Millisecond, heartbeatLateMax), beatLate{conn: c.conn})
+	} else {
+		c.sendHeartbeat(ctx)
+	}
 	ctx.SetTimer(c.interval, heartbeatDue{conn: c.conn})
 }
+
+// siteHeartbeatLate is a buggify site of the client: a heartbeat leaves
+// late, as one does from a client whose event loop was blocked (discord.py
+// logs "heartbeat blocked for more than N seconds"). The next beat keeps
+// its time, so the late beat's ACK still has most of an interval to come.
+const siteHeartbeatLate = "client/heartbeat-late"
+
+// heartbeatLateMax bounds a late heartbeat: half the gateway's grace
+// beyond the interval (10 s, gateway.Options.HeartbeatGrace), so that a
+// late beat alone never gets the connection closed with 4009.
+const heartbeatLateMax = 5 * sim.Second
 
 func (c *Client) sendHeartbeat(ctx *sim.Ctx) {
 	c.send(ctx, gateway.Payload{Op: gateway.OpHeartbeat, D: gateway.Heartbeat{LastSeq: c.seq}})
@@ -390,6 +412,12 @@ func (c *Client) protocolWait(ctx *sim.Ctx) sim.Duration {
 	return c.backoff(ctx)
 }
 
+// siteBackoffMax is the client's buggify site: a reconnect backoff draws
+// the top of its window, base * 2^exp, the unluckiest draw discord.py's
+// uniform backoff can make. The window itself still grows one step per
+// failure, as it would.
+const siteBackoffMax = "client/backoff-max"
+
 // backoff is discord.py's ExponentialBackoff.delay: exp grows by one per
 // call up to BackoffMaxExp, the delay is uniform in [0, base * 2^exp), and
 // READY or RESUMED resets exp.
@@ -397,7 +425,11 @@ func (c *Client) backoff(ctx *sim.Ctx) sim.Duration {
 	if int(c.backoffExp) < c.cfg.BackoffMaxExp {
 		c.backoffExp++
 	}
-	return ctx.Rand().Duration(0, c.cfg.BackoffBase<<c.backoffExp)
+	window := c.cfg.BackoffBase << c.backoffExp
+	if ctx.Buggify(siteBackoffMax) {
+		return window - 1
+	}
+	return ctx.Rand().Duration(0, window)
 }
 
 // reconnect dials again after wait, resuming if asked and a session exists.

@@ -6,6 +6,7 @@ import (
 
 	"github.com/guildsim/guildsim/sim"
 	"github.com/guildsim/guildsim/system/client"
+	"github.com/guildsim/guildsim/system/deploy"
 	"github.com/guildsim/guildsim/system/gateway"
 )
 
@@ -81,21 +82,22 @@ func TestCloseCodeReactions(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(fmt.Sprintf("code=%d", tc.code), func(t *testing.T) {
 			forSeeds(t, func(t *testing.T, seed uint64) {
-				w, err := sim.NewWorld(sim.Config{Seed: seed})
+				fake := &fakeGateway{code: tc.code}
+				d, err := deploy.New(deploy.Topology{Seed: seed, ClientNodes: 1,
+					Extra: []deploy.Extra{{Name: "fake-gateway", Boot: func(ctx *sim.Ctx) { ctx.Spawn("fake", fake) }}}})
 				if err != nil {
 					t.Fatal(err)
 				}
-				fake := w.MustAddNode(sim.NodeConfig{Name: "fake-gateway"})
-				cn := w.MustAddNode(sim.NodeConfig{Name: "clients"})
-				w.Spawn(fake, "fake", &fakeGateway{code: tc.code})
-				rec := client.NewRecorder(w.Now)
-				cfg := &client.Config{Gateways: []gateway.GatewayURL{{Node: fake, Port: 443}}, Recorder: rec}
+				// The deployment has no gateway of its own to configure
+				// clients for: this one dials the fake.
+				rec := d.Recorder
+				cfg := &client.Config{Gateways: []gateway.GatewayURL{{Node: d.Extra[0], Port: 443}}, Recorder: rec}
 				if err := cfg.Validate(); err != nil {
 					t.Fatal(err)
 				}
 				c := client.New(cfg, 0, client.Device{Token: "t"})
-				w.Spawn(cn, "client", c)
-				if err := w.RunFor(time1m); err != nil {
+				d.World.Spawn(d.ClientNodes[0], "client", c)
+				if err := d.World.RunFor(time1m); err != nil {
 					t.Fatal(err)
 				}
 				recs := rec.ForClient(0)

@@ -7,6 +7,7 @@ import (
 	"github.com/guildsim/guildsim/sim"
 	"github.com/guildsim/guildsim/system/gateway"
 	"github.com/guildsim/guildsim/system/guild"
+	"github.com/guildsim/guildsim/system/store"
 )
 
 // Config is what every client of a world shares (read-only once validated).
@@ -46,6 +47,9 @@ type Config struct {
 	// Store lists the storage nodes whose coordinators serve history reads
 	// (empty: reads fail).
 	Store []sim.NodeID
+	// DataServices, when set, serves history reads instead of Store: each
+	// read goes to its channel's data-service instance (coalescing, cache).
+	DataServices *store.DataServiceRouter
 	// SendTimeout bounds the wait for a post's acknowledgement; after it the
 	// outcome is unknown (recorded SendTimedOut) [15 s, GUESS: above the
 	// guild's store timeout (10 s), so a live guild's own error comes first].

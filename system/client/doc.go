@@ -47,6 +47,16 @@
 // client's own clocks are skewed and drifted by faults, and the checkers
 // need one time line. Heartbeats are recorded only on request.
 //
+// # Buggify
+//
+// Two sites (sim's Ctx.Buggify, on only in runs with buggify), each a draw
+// the real client can make:
+//   - "client/backoff-max": a reconnect backoff takes the top of its
+//     window, base * 2^exp, instead of a uniform draw from it.
+//   - "client/heartbeat-late": a heartbeat leaves up to 5 s late (a blocked
+//     event loop), within the gateway's 10 s grace; the next beat keeps its
+//     time.
+//
 // # Acting as a user (api.go)
 //
 // A scenario sends the client process what its user does:

@@ -7,24 +7,27 @@ import (
 
 	"github.com/guildsim/guildsim/sim"
 	"github.com/guildsim/guildsim/system/client"
+	"github.com/guildsim/guildsim/system/deploy"
 	"github.com/guildsim/guildsim/system/gateway"
 )
 
-// testWorld is a small gateway cluster with clients: a control node (node 0,
-// the identify limiter), gateway nodes, client nodes and a node for the
-// test's driver process, all in one region.
+// testWorld is a small gateway cluster with clients, built by deploy: a
+// control node (node 0, the identify limiter), gateway nodes, client nodes
+// and the driver node with the test's deploy.Edge, all in one region. Its
+// fields are views of the deployment under the names the tests use.
 type testWorld struct {
 	t       testing.TB
 	seed    uint64
+	d       *deploy.Deployment
 	w       *sim.World
 	ctl     sim.NodeID
 	gws     []sim.NodeID
 	cnodes  []sim.NodeID
-	gopts   *gateway.Options
-	ccfg    *client.Config
+	gopts   *gateway.Options // in effect
+	ccfg    *client.Config   // in effect
 	rec     *client.Recorder
-	clients []*client.Client
-	pids    []sim.PID
+	clients []*client.Client // by client id, as d.Clients
+	pids    []sim.PID        // by client id, as d.Clients
 	driver  sim.PID
 }
 
@@ -58,56 +61,32 @@ func newTestWorld(t testing.TB, seed uint64, s spec) *testWorld {
 	if s.tokens == nil {
 		s.tokens = testTokens()
 	}
-	w, err := sim.NewWorld(sim.Config{Seed: seed})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tw := &testWorld{t: t, seed: seed, w: w}
-	tw.gopts = &gateway.Options{Tokens: s.tokens}
+	top := deploy.Topology{Seed: seed, GatewayNodes: s.gateways, ClientNodes: s.clientNodes, Tokens: s.tokens,
+		// The driver has a node of its own, which faults leave alone: a
+		// crash of the control node must not stop the test's deliveries.
+		Driver: &deploy.Driver{Name: "driver", Handler: &deploy.Edge{}}}
 	if s.gateway != nil {
-		s.gateway(tw.gopts)
+		s.gateway(&top.Gateway)
 	}
-	limiterBoot, err := gateway.BootLimiter(tw.gopts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Node 0 is Options.LimiterNode's zero value.
-	tw.ctl = w.MustAddNode(sim.NodeConfig{Name: "control", Boot: limiterBoot})
-	gwBoot, err := gateway.Boot(tw.gopts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var urls []gateway.GatewayURL
-	for i := range s.gateways {
-		id := w.MustAddNode(sim.NodeConfig{Name: fmt.Sprintf("gateway-%d", i), Boot: gwBoot})
-		tw.gws = append(tw.gws, id)
-		urls = append(urls, gateway.GatewayURL{Node: id, Port: tw.gopts.Port})
-	}
-	for i := range s.clientNodes {
-		tw.cnodes = append(tw.cnodes, w.MustAddNode(sim.NodeConfig{Name: fmt.Sprintf("clients-%d", i)}))
-	}
-	tw.rec = client.NewRecorder(w.Now)
-	tw.ccfg = &client.Config{Gateways: urls, Recorder: tw.rec}
 	if s.client != nil {
-		s.client(tw.ccfg)
+		s.client(&top.Client)
 	}
-	if err := tw.ccfg.Validate(); err != nil {
-		t.Fatal(err)
+	d, err := deploy.New(top)
+	if err != nil {
+		t.Fatalf("seed=%d: %v", seed, err)
 	}
-	// The driver has a node of its own, which faults leave alone: a crash of
-	// the control node must not stop the test's deliveries.
-	tw.driver = w.Spawn(w.MustAddNode(sim.NodeConfig{Name: "driver"}), "driver", sim.HandlerFunc(driverReceive))
-	return tw
+	return &testWorld{t: t, seed: seed, d: d, w: d.World, ctl: d.Control, gws: d.Gateways, cnodes: d.ClientNodes,
+		gopts: &d.Options.Gateway, ccfg: &d.Options.Client, rec: d.Recorder, driver: d.DriverPID}
 }
 
 // addClient spawns a client on client node (index % clientNodes).
-func (tw *testWorld) addClient(d client.Device) (uint32, *client.Client) {
-	id := uint32(len(tw.clients))
-	c := client.New(tw.ccfg, id, d)
-	node := tw.cnodes[int(id)%len(tw.cnodes)]
-	tw.clients = append(tw.clients, c)
-	tw.pids = append(tw.pids, tw.w.Spawn(node, "client", c))
-	return id, c
+func (tw *testWorld) addClient(dev client.Device) (uint32, *client.Client) {
+	user, _ := tw.gopts.Tokens.Lookup(dev.Token) // 0 for a token the gateway will refuse
+	id := tw.d.AddClientOn(tw.cnodes[len(tw.d.Clients)%len(tw.cnodes)], user.UserID, dev)
+	c := tw.d.Clients[id]
+	tw.clients = append(tw.clients, c.Client)
+	tw.pids = append(tw.pids, c.PID)
+	return id, c.Client
 }
 
 // runUntil runs the world to elapsed time d since its start.
@@ -123,42 +102,19 @@ func (tw *testWorld) at(d sim.Duration, label string, fn func()) {
 	tw.w.At(sim.DefaultStart.Add(d), label, fn)
 }
 
-// ---- the driver: a process on the control node that sends what the test asks ----
-
-type (
-	sendTo struct {
-		to  sim.PID
-		msg any
-	}
-	sendNamed struct {
-		node sim.NodeID
-		name string
-		msg  any
-	}
-)
-
-func driverReceive(ctx *sim.Ctx, msg any) {
-	switch m := msg.(type) {
-	case sendTo:
-		ctx.Send(m.to, m.msg)
-	case sendNamed:
-		ctx.SendNamed(m.node, m.name, m.msg)
-	}
-}
+// ---- the driver: deploy's Edge on the driver node sends what the test asks ----
 
 // deliverAt makes the driver send Deliver{event id} to the session of
-// client c at elapsed time d (a process message from the control node, as a
+// client c at elapsed time d (a process message from another node, as a
 // guild's would be).
 func (tw *testWorld) deliverAt(d sim.Duration, c *client.Client, id uint64) {
-	tw.at(d, "deliver", func() {
-		tw.w.Send(tw.driver, sendTo{to: c.Session(), msg: gateway.Deliver{Event: gateway.EventMessageCreate, Data: testEvent{id: id}}})
-	})
+	tw.at(d, "deliver", func() { tw.d.Forward(deploy.Forward{To: c.Session(), Msg: deliverOf(id)}) })
 }
 
 // drainAt drains a gateway node at elapsed time d.
 func (tw *testWorld) drainAt(d sim.Duration, node sim.NodeID) {
 	tw.at(d, "drain", func() {
-		tw.w.Send(tw.driver, sendNamed{node: node, name: gateway.ListenerName, msg: gateway.Drain{}})
+		tw.d.Forward(deploy.Forward{Node: node, Name: gateway.ListenerName, Msg: gateway.Drain{}})
 	})
 }
 

@@ -78,6 +78,14 @@
 //     gateway node kills its sessions without Hooks.Ended, so those layers
 //     should also monitor the session PIDs.
 //
+// # Buggify
+//
+// One site (sim's Ctx.Buggify, on only in runs with buggify):
+// "gateway/heartbeat-ack-late" holds a heartbeat's ACK back by up to half
+// the heartbeat interval, on the same connection: dispatches overtake it,
+// and the client, which wants the ACK before its next beat, never calls the
+// connection a zombie for it alone.
+//
 // Figures from the reference are cited where they are used; choices the
 // reference does not settle are marked GUESS in Options: the heartbeat grace
 // (10 s), the resume window (3 min), the replay buffer (500 events), the

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/guildsim/guildsim/sim"
+	"github.com/guildsim/guildsim/system/deploy"
 	"github.com/guildsim/guildsim/system/gateway"
 )
 
@@ -72,38 +73,26 @@ func (r *raw) Receive(ctx *sim.Ctx, msg any) {
 	}
 }
 
-// rawWorld: control node 0 (the limiter), two gateway nodes, one client node.
+// rawWorld: control node 0 (the limiter), two gateway nodes, one client
+// node, built by deploy.
 type rawWorld struct {
 	w    *sim.World
 	gws  []gateway.GatewayURL
 	cn   sim.NodeID
-	opts *gateway.Options
+	opts *gateway.Options // in effect
 }
 
 func newRawWorld(t *testing.T, seed uint64) *rawWorld { return newRawWorldHooks(t, seed, nil) }
 
 func newRawWorldHooks(t *testing.T, seed uint64, hooks gateway.Hooks) *rawWorld {
-	w, err := sim.NewWorld(sim.Config{Seed: seed})
+	d, err := deploy.New(deploy.Topology{Seed: seed, GatewayNodes: 2, ClientNodes: 1,
+		Tokens:  gateway.TokenMap{"user-0": {UserID: 1000}, "user-1": {UserID: 1001}},
+		Gateway: gateway.Options{Hooks: hooks}})
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("seed=%d: %v", seed, err)
 	}
-	opts := &gateway.Options{Tokens: gateway.TokenMap{"user-0": {UserID: 1000}, "user-1": {UserID: 1001}}, Hooks: hooks}
-	lb, err := gateway.BootLimiter(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.MustAddNode(sim.NodeConfig{Name: "control", Boot: lb})
-	gb, err := gateway.Boot(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rw := &rawWorld{w: w, opts: opts}
-	for i := range 2 {
-		id := w.MustAddNode(sim.NodeConfig{Name: fmt.Sprintf("gateway-%d", i), Boot: gb})
-		rw.gws = append(rw.gws, gateway.GatewayURL{Node: id, Port: opts.Port})
-	}
-	rw.cn = w.MustAddNode(sim.NodeConfig{Name: "clients"})
-	return rw
+	// The raw clients dial the gateways the clients' configuration lists.
+	return &rawWorld{w: d.World, gws: d.Options.Client.Gateways, cn: d.ClientNodes[0], opts: &d.Options.Gateway}
 }
 
 func (rw *rawWorld) spawn(r *raw) *raw {

@@ -75,7 +75,10 @@ type (
 	expiryCheck    struct{}
 	joinRetry      struct{}
 	requestTimeout struct{ req uint32 }
-	sessionExited  struct{ slot int32 } // to the listener
+	// ackDue sends a heartbeat ACK held back on conn (buggify: see
+	// siteHeartbeatAckLate).
+	ackDue        struct{ conn sim.ConnID }
+	sessionExited struct{ slot int32 } // to the listener
 )
 
 // Start greets the client: Hello carries the heartbeat interval, and the
@@ -114,6 +117,10 @@ func (s *session) Receive(ctx *sim.Ctx, msg any) {
 		s.checkExpiry(ctx)
 	case requestTimeout:
 		s.onRequestTimeout(ctx, m)
+	case ackDue:
+		if m.conn == s.conn && s.conn != 0 {
+			s.send(ctx, Payload{Op: OpHeartbeatACK})
+		}
 	case identifyVerdict:
 		s.onIdentifyVerdict(ctx, m)
 	case resumeQuery:
@@ -159,7 +166,7 @@ func (s *session) onPayload(ctx *sim.Ctx, msg any) {
 		if s.state == sReady && hb.LastSeq <= s.seq {
 			s.buf.trimThrough(hb.LastSeq)
 		}
-		s.send(ctx, Payload{Op: OpHeartbeatACK})
+		s.ack(ctx)
 	case OpIdentify, OpResume:
 		// Both open a session: only on a fresh connection, and only with
 		// the payload their op names.
@@ -188,6 +195,23 @@ func (s *session) onPayload(ctx *sim.Ctx, msg any) {
 		}
 		// Presence, voice state and member requests belong to later layers.
 	}
+}
+
+// siteHeartbeatAckLate is the session's buggify site: the ACK to a
+// heartbeat leaves late (a busy gateway scheduler, a full socket buffer),
+// by up to half the heartbeat interval: late enough that dispatches
+// overtake it, never so late that the client, which wants the ACK before
+// its next beat, must call the connection a zombie.
+const siteHeartbeatAckLate = "gateway/heartbeat-ack-late"
+
+// ack acknowledges a heartbeat, at once or (buggify) later on the same
+// connection.
+func (s *session) ack(ctx *sim.Ctx) {
+	if !ctx.Buggify(siteHeartbeatAckLate) {
+		s.send(ctx, Payload{Op: OpHeartbeatACK})
+		return
+	}
+	ctx.SetTimer(ctx.Rand().Duration(sim.Millisecond, s.o.HeartbeatInterval/2), ackDue{conn: s.conn})
 }
 
 // beatSeen moves the heartbeat deadline: one interval plus the grace from

@@ -1,15 +1,14 @@
 package guild_test
 
 import (
-	"fmt"
 	"runtime"
 	"slices"
 	"testing"
 
 	"github.com/guildsim/guildsim/sim"
+	"github.com/guildsim/guildsim/system/deploy"
 	"github.com/guildsim/guildsim/system/gateway"
 	"github.com/guildsim/guildsim/system/guild"
-	"github.com/guildsim/guildsim/system/store"
 )
 
 // BenchmarkFanout100k fans one message out in a guild of 100,000 online
@@ -19,11 +18,12 @@ import (
 // messages that crossed the network for it (sim Stats.DistMessages delta),
 // and the guild process's busy time (the CPU it declared).
 //
-// The world: 3 storage nodes, 4 guild nodes, 10 gateway nodes of 4
-// schedulers with 10,000 sessions each, an edge node. Sessions are bare
-// session-like processes on the gateway nodes (they join the guild as the
-// gateway hook would and time what they receive), not the full gateway +
-// client stack: the fanout, not the WebSocket, is what is measured here.
+// The world (built by deploy): 3 storage nodes, 4 guild nodes, 10 gateway
+// nodes of 4 schedulers with 10,000 sessions each, the driver node with
+// the API edge. Sessions are bare session-like processes on the gateway
+// nodes (they join the guild as the gateway hook would and time what they
+// receive), not the full gateway + client stack: the fanout, not the
+// WebSocket, is what is measured here.
 // A first message warms up (passive sessions get their CHANNEL_UNREAD);
 // the second is measured.
 //
@@ -97,50 +97,31 @@ func (s *benchSession) Receive(ctx *sim.Ctx, msg any) {
 	}
 }
 
-func fanOut100k(b *testing.B, seed uint64, opts guild.Options, n, openPc int) fanResult {
-	b.Helper()
-	w, err := sim.NewWorld(sim.Config{Seed: seed})
-	if err != nil {
-		b.Fatal(err)
-	}
+// largeGuild is the benchmarks' guild gID: one channel, chans[0], which
+// everyone may view and post in, and n members, user(0) .. user(n-1),
+// without roles.
+func largeGuild(n int, user func(i int) uint64) *guild.Spec {
 	spec := &guild.Spec{ID: gID, Everyone: guild.PermViewChannel | guild.PermSendMessages, Channels: []guild.Channel{{ID: chans[0]}}}
 	spec.Members = make([]guild.Member, n)
 	for i := range n {
-		spec.Members[i] = guild.Member{User: userID(i)}
+		spec.Members[i] = guild.Member{User: user(i)}
 	}
-	dir, err := guild.NewStaticDirectory([]*guild.Spec{spec})
+	return spec
+}
+
+func fanOut100k(b *testing.B, seed uint64, opts guild.Options, n, openPc int) fanResult {
+	b.Helper()
+	spec := largeGuild(n, userID)
+	e := &edge{acked: map[uint64]uint64{}}
+	// No client identifies: the sessions are spawned straight onto the
+	// gateway nodes, whose own gateway stays idle.
+	d, err := deploy.New(deploy.Topology{Seed: seed, StoreNodes: 3, GuildNodes: 4, GatewayNodes: 10,
+		Guilds: []*guild.Spec{spec}, Guild: opts, Tokens: gateway.TokenMap{},
+		Driver: &deploy.Driver{Name: "edge", Handler: &deploy.Edge{OnReply: e.reply}}})
 	if err != nil {
 		b.Fatal(err)
 	}
-	var storage []sim.NodeID
-	storeBoot := func(ctx *sim.Ctx) {
-		r, _ := store.NewReplica(store.ReplicaOptions{})
-		c, err := store.NewCoordinator(store.CoordinatorOptions{Nodes: storage})
-		if err != nil {
-			panic(err)
-		}
-		ctx.Spawn(store.DefaultReplicaName, r)
-		ctx.Spawn(store.DefaultCoordinatorName, c)
-	}
-	for i := range 3 {
-		storage = append(storage, w.MustAddNode(sim.NodeConfig{Name: fmt.Sprintf("store-%d", i), Boot: storeBoot}))
-	}
-	var cl *guild.Cluster
-	var guildNodes []sim.NodeID
-	for i := range 4 {
-		guildNodes = append(guildNodes, w.MustAddNode(sim.NodeConfig{Name: fmt.Sprintf("guild-%d", i),
-			Boot: func(ctx *sim.Ctx) { cl.BootGuildNode(ctx) }}))
-	}
-	opts.Directory, opts.GuildNodes, opts.StoreCoordinators = dir, guildNodes, storage
-	if cl, err = guild.NewCluster(&opts); err != nil {
-		b.Fatal(err)
-	}
-	var gws []sim.NodeID
-	for i := range 10 {
-		gws = append(gws, w.MustAddNode(sim.NodeConfig{Name: fmt.Sprintf("gateway-%d", i), Boot: cl.BootGatewayNode(func(*sim.Ctx) {})}))
-	}
-	e := &edge{acked: map[uint64]uint64{}}
-	driver := w.Spawn(w.MustAddNode(sim.NodeConfig{Name: "edge"}), "edge", e)
+	w, cl, gws := d.World, d.Cluster, d.Gateways
 	if err := w.RunFor(sim.Millisecond); err != nil {
 		b.Fatal(err)
 	}
@@ -150,7 +131,7 @@ func fanOut100k(b *testing.B, seed uint64, opts guild.Options, n, openPc int) fa
 		w.Spawn(gws[i%len(gws)], "session", &benchSession{user: userID(i), open: i%100 < openPc, guild: home, probe: probe})
 	}
 	send := func(k uint64) {
-		w.Send(driver, forward{node: home, name: guild.ProcessName(gID), msg: guild.CreateMessage{
+		d.Forward(deploy.Forward{Node: home, Name: guild.ProcessName(gID), Msg: guild.CreateMessage{
 			Request: k, Channel: chans[0], Author: userID(0), Content: "hello", Nonce: k}})
 	}
 	// Joining costs the guild a GUILD_CREATE per session (5 s direct):

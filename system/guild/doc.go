@@ -166,6 +166,15 @@
 // of it the client, connection and session without guilds): 1M online would
 // need ~2.5 GB.
 //
+// # Buggify
+//
+// One site (sim's Ctx.Buggify, on only in runs with buggify):
+// "guild/send-chunk-short" cuts a send chunk short, in the guild, a relay or
+// a per-node worker alike (they share the emitter): the process yields
+// after 1 to SendChunk-1 sends and the rest of the job waits behind what
+// reached its mailbox meanwhile. Jobs stay FIFO, so every ordering promise
+// above still holds; the site shows it does.
+//
 // # Not built yet
 //
 //   - Relays are never rebalanced. A broken link between a guild and a

@@ -112,10 +112,20 @@ func (e *emitter) push(ctx *sim.Ctx, j *sendJob) {
 	}
 }
 
+// siteChunkShort is the emitter's buggify site: a chunk is cut short
+// (the process is preempted early, as the BEAM does when a process's
+// reductions run out sooner than usual) and the rest waits behind what
+// arrived in the mailbox meanwhile. The order of sends is kept: the jobs
+// stay FIFO and each resumes where it stopped.
+const siteChunkShort = "guild/send-chunk-short"
+
 // step sends the next chunk and, if more remain, asks to continue.
 func (e *emitter) step(ctx *sim.Ctx) {
 	e.armed = false
 	budget := e.o.SendChunk
+	if budget > 1 && ctx.Buggify(siteChunkShort) {
+		budget = 1 + ctx.Rand().Intn(budget-1)
+	}
 	for budget > 0 && len(e.jobs) > 0 {
 		j := e.jobs[0]
 		for budget > 0 && j.next < j.len() {

@@ -138,9 +138,8 @@ func TestFanout(t *testing.T) {
 func runFanout(t *testing.T, seed uint64, fc fanCase) {
 	fw := newFanWorld(t, seed, fanSpec(), fc.opts, 10)
 	// Second sessions for users 0 and 2, on the other gateway.
-	cnode, _ := fw.w.Node("clients")
-	fw.addClient(cnode, 0, 1)
-	fw.addClient(cnode, 2, 0)
+	fw.addClient(fw.d.ClientNodes[0], 0, 1)
+	fw.addClient(fw.d.ClientNodes[0], 2, 0)
 	userOf := func(c int) int { return []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 2}[c] }
 	opened := func(c int) bool { return !fc.passive || c == 0 }
 	if fc.passive {

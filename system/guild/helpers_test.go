@@ -7,27 +7,27 @@ import (
 
 	"github.com/guildsim/guildsim/sim"
 	"github.com/guildsim/guildsim/system/client"
+	"github.com/guildsim/guildsim/system/deploy"
 	"github.com/guildsim/guildsim/system/gateway"
 	"github.com/guildsim/guildsim/system/guild"
 	"github.com/guildsim/guildsim/system/store"
 )
 
-// fanWorld is a whole small system in one world: the identify limiter's
-// control node, three storage nodes (replica + coordinator), two guild
-// nodes, two gateway nodes (with partitioners), a client node, and a driver
-// node whose process plays the API edge.
+// fanWorld is a whole small system in one world, built by deploy: the
+// identify limiter's control node, three storage nodes (replica +
+// coordinator), two guild nodes, two gateway nodes (with partitioners), a
+// client node, and the driver node whose deploy.Edge plays the API edge.
+// Its fields are views of the deployment under the names the tests use.
 type fanWorld struct {
 	t       testing.TB
 	seed    uint64
+	d       *deploy.Deployment
 	w       *sim.World
 	cluster *guild.Cluster
-	gopts   *gateway.Options
 	rec     *client.Recorder
-	ccfg    *client.Config
-	clients []*client.Client
-	users   []uint64 // user of each client
+	clients []*client.Client // by client id, as d.Clients
+	users   []uint64         // user of each client
 	pids    []sim.PID
-	driver  sim.PID
 	edge    *edge
 }
 
@@ -40,11 +40,6 @@ func token(i int) string  { return fmt.Sprintf("user-%d", i) }
 
 func newFanWorld(t testing.TB, seed uint64, spec *guild.Spec, opts guild.Options, users int) *fanWorld {
 	t.Helper()
-	w, err := sim.NewWorld(sim.Config{Seed: seed})
-	if err != nil {
-		t.Fatal(err)
-	}
-	fw := &fanWorld{t: t, seed: seed, w: w}
 	tokens := gateway.TokenMap{}
 	for i := range users {
 		// A second token per user: a second device of the same account
@@ -53,66 +48,17 @@ func newFanWorld(t testing.TB, seed uint64, spec *guild.Spec, opts guild.Options
 		tokens[token(i)] = gateway.TokenInfo{UserID: userID(i)}
 		tokens[token(i)+"-b"] = gateway.TokenInfo{UserID: userID(i)}
 	}
-	dir, err := guild.NewStaticDirectory([]*guild.Spec{spec})
+	e := &edge{acked: map[uint64]uint64{}}
+	d, err := deploy.New(deploy.Topology{Seed: seed, StoreNodes: 3, GuildNodes: 2, GatewayNodes: 2, ClientNodes: 1,
+		Guilds: []*guild.Spec{spec}, Tokens: tokens, Guild: opts,
+		Driver: &deploy.Driver{Name: "edge", Handler: &deploy.Edge{OnReply: e.reply}}})
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("seed=%d: %v", seed, err)
 	}
-	fw.gopts = &gateway.Options{Tokens: tokens}
-	lb, err := gateway.BootLimiter(fw.gopts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.MustAddNode(sim.NodeConfig{Name: "control", Boot: lb})
-
-	var storage []sim.NodeID
-	storeBoot := func(ctx *sim.Ctx) {
-		r, err := store.NewReplica(store.ReplicaOptions{})
-		if err != nil {
-			panic(err)
-		}
-		c, err := store.NewCoordinator(store.CoordinatorOptions{Nodes: storage})
-		if err != nil {
-			panic(err)
-		}
-		ctx.Spawn(store.DefaultReplicaName, r)
-		ctx.Spawn(store.DefaultCoordinatorName, c)
-	}
-	for i := range 3 {
-		storage = append(storage, w.MustAddNode(sim.NodeConfig{Name: fmt.Sprintf("store-%d", i), Boot: storeBoot}))
-	}
-	// Guild nodes are added before the cluster exists; their boot runs
-	// when the world runs, by which time it does.
-	var guildNodes []sim.NodeID
-	bootGuild := func(ctx *sim.Ctx) { fw.cluster.BootGuildNode(ctx) }
-	for i := range 2 {
-		guildNodes = append(guildNodes, w.MustAddNode(sim.NodeConfig{Name: fmt.Sprintf("guild-%d", i), Boot: bootGuild}))
-	}
-	opts.Directory, opts.GuildNodes, opts.StoreCoordinators = dir, guildNodes, storage
-	fw.cluster, err = guild.NewCluster(&opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fw.gopts.Hooks = fw.cluster.Hooks()
-	gb, err := gateway.Boot(fw.gopts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var urls []gateway.GatewayURL
-	for i := range 2 {
-		id := w.MustAddNode(sim.NodeConfig{Name: fmt.Sprintf("gateway-%d", i), Boot: fw.cluster.BootGatewayNode(gb)})
-		urls = append(urls, gateway.GatewayURL{Node: id, Port: fw.gopts.Port})
-	}
-	cnode := w.MustAddNode(sim.NodeConfig{Name: "clients"})
-	fw.rec = client.NewRecorder(w.Now)
-	fw.ccfg = &client.Config{Gateways: urls, Recorder: fw.rec, Guilds: fw.cluster.Placement(), Store: storage}
-	if err := fw.ccfg.Validate(); err != nil {
-		t.Fatal(err)
-	}
+	fw := &fanWorld{t: t, seed: seed, d: d, w: d.World, cluster: d.Cluster, rec: d.Recorder, edge: e}
 	for i := range users {
-		fw.addClient(cnode, i, i%2)
+		fw.addClient(d.ClientNodes[0], i, i%2)
 	}
-	fw.edge = &edge{acked: map[uint64]uint64{}}
-	fw.driver = w.Spawn(w.MustAddNode(sim.NodeConfig{Name: "driver"}), "edge", fw.edge)
 	return fw
 }
 
@@ -123,29 +69,22 @@ func (fw *fanWorld) addClient(node sim.NodeID, user, gw int) {
 			tok += "-b"
 		}
 	}
-	c := client.New(fw.ccfg, uint32(len(fw.clients)), client.Device{Token: tok, Gateway: gw})
-	fw.clients = append(fw.clients, c)
+	id := fw.d.AddClientOn(node, userID(user), client.Device{Token: tok, Gateway: gw})
+	fw.clients = append(fw.clients, fw.d.Clients[id].Client)
 	fw.users = append(fw.users, userID(user))
-	fw.pids = append(fw.pids, fw.w.Spawn(node, "client", c))
+	fw.pids = append(fw.pids, fw.d.Clients[id].PID)
 }
 
-// edge is the test's API edge: it forwards requests to the guild and keeps
-// the store-assigned ID of each acknowledged message, by request.
+// edge keeps what the guilds answered the test's API edge (the
+// deploy.Edge on the driver node): the store-assigned ID of each
+// acknowledged message, by request.
 type edge struct {
 	acked    map[uint64]uint64 // request -> message ID
 	rejected int
 }
 
-type forward struct {
-	node sim.NodeID
-	name string
-	msg  any
-}
-
-func (e *edge) Receive(ctx *sim.Ctx, msg any) {
+func (e *edge) reply(msg any) {
 	switch m := msg.(type) {
-	case forward:
-		ctx.SendNamed(m.node, m.name, m.msg)
 	case guild.MessageCreated:
 		e.acked[m.Request] = m.ID
 	case guild.MessageRejected:
@@ -154,11 +93,7 @@ func (e *edge) Receive(ctx *sim.Ctx, msg any) {
 }
 
 // toGuild makes the edge send msg to guild id at elapsed time d.
-func (fw *fanWorld) toGuild(d sim.Duration, id uint64, msg any) {
-	fw.w.At(sim.DefaultStart.Add(d), "edge", func() {
-		fw.w.Send(fw.driver, forward{node: fw.cluster.Placement().NodeOf(id), name: guild.ProcessName(id), msg: msg})
-	})
-}
+func (fw *fanWorld) toGuild(d sim.Duration, id uint64, msg any) { fw.d.ToGuild(d, id, msg) }
 
 // toClient sends msg to client i at elapsed time d.
 func (fw *fanWorld) toClient(d sim.Duration, i int, msg any) {

@@ -3,14 +3,12 @@ package guild_test
 import (
 	"fmt"
 	"runtime"
-	"strconv"
 	"testing"
 
 	"github.com/guildsim/guildsim/sim"
 	"github.com/guildsim/guildsim/system/client"
-	"github.com/guildsim/guildsim/system/gateway"
+	"github.com/guildsim/guildsim/system/deploy"
 	"github.com/guildsim/guildsim/system/guild"
-	"github.com/guildsim/guildsim/system/store"
 )
 
 // BenchmarkMemoryPerMember measures the heap cost of one online member with
@@ -37,99 +35,38 @@ func BenchmarkMemoryPerMember(b *testing.B) {
 	}
 }
 
-// benchTokens parses "u<n>" into user n without a table.
-var benchTokens = gateway.TokenFunc(func(token string) (gateway.TokenInfo, bool) {
-	if len(token) < 2 || token[0] != 'u' {
-		return gateway.TokenInfo{}, false
-	}
-	n, err := strconv.Atoi(token[1:])
-	return gateway.TokenInfo{UserID: userID(n)}, err == nil
-})
-
 func memoryPerMember(b *testing.B, seed uint64, n int) (perMember, specShare float64) {
 	b.Helper()
 	var m0, m1, m2 runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&m0)
-	spec := &guild.Spec{ID: gID, Everyone: guild.PermViewChannel | guild.PermSendMessages, Channels: []guild.Channel{{ID: chans[0]}}}
-	spec.Members = make([]guild.Member, n)
-	for i := range n {
-		spec.Members[i] = guild.Member{User: userID(i)}
-	}
-	dir, err := guild.NewStaticDirectory([]*guild.Spec{spec})
+	// deploy's generated users: their tokens are known without a table,
+	// which would cost more than what is measured.
+	d, err := deploy.New(deploy.Topology{Seed: seed, StoreNodes: 3, GuildNodes: 1, GatewayNodes: 4, ClientNodes: 4,
+		Guilds: []*guild.Spec{largeGuild(n, func(i int) uint64 { return deploy.UserID(i) })}, Tokens: deploy.UserTokens(n)})
 	if err != nil {
-		b.Fatal(err)
-	}
-	w, err := sim.NewWorld(sim.Config{Seed: seed})
-	if err != nil {
-		b.Fatal(err)
-	}
-	gopts := &gateway.Options{Tokens: benchTokens}
-	lb, err := gateway.BootLimiter(gopts)
-	if err != nil {
-		b.Fatal(err)
-	}
-	w.MustAddNode(sim.NodeConfig{Name: "control", Boot: lb})
-	var storage []sim.NodeID
-	storeBoot := func(ctx *sim.Ctx) {
-		r, _ := store.NewReplica(store.ReplicaOptions{})
-		c, err := store.NewCoordinator(store.CoordinatorOptions{Nodes: storage})
-		if err != nil {
-			panic(err)
-		}
-		ctx.Spawn(store.DefaultReplicaName, r)
-		ctx.Spawn(store.DefaultCoordinatorName, c)
-	}
-	for i := range 3 {
-		storage = append(storage, w.MustAddNode(sim.NodeConfig{Name: fmt.Sprintf("store-%d", i), Boot: storeBoot}))
-	}
-	var cl *guild.Cluster
-	gn := w.MustAddNode(sim.NodeConfig{Name: "guild-0", Boot: func(ctx *sim.Ctx) { cl.BootGuildNode(ctx) }})
-	if cl, err = guild.NewCluster(&guild.Options{Directory: dir, GuildNodes: []sim.NodeID{gn}, StoreCoordinators: storage}); err != nil {
-		b.Fatal(err)
-	}
-	gopts.Hooks = cl.Hooks()
-	gb, err := gateway.Boot(gopts)
-	if err != nil {
-		b.Fatal(err)
-	}
-	var urls []gateway.GatewayURL
-	for i := range 4 {
-		id := w.MustAddNode(sim.NodeConfig{Name: fmt.Sprintf("gateway-%d", i), Boot: cl.BootGatewayNode(gb)})
-		urls = append(urls, gateway.GatewayURL{Node: id, Port: gopts.Port})
-	}
-	var cnodes []sim.NodeID
-	for i := range 4 {
-		cnodes = append(cnodes, w.MustAddNode(sim.NodeConfig{Name: fmt.Sprintf("clients-%d", i)}))
-	}
-	rec := client.NewRecorder(w.Now)
-	cfg := &client.Config{Gateways: urls, Recorder: rec}
-	if err := cfg.Validate(); err != nil {
 		b.Fatal(err)
 	}
 	runtime.GC()
 	runtime.ReadMemStats(&m1)
 
-	clients := make([]*client.Client, n)
 	for i := range n {
-		clients[i] = client.New(cfg, uint32(i), client.Device{Token: "u" + strconv.Itoa(i), Gateway: i % len(urls)})
-		w.Spawn(cnodes[i%len(cnodes)], "client", clients[i])
+		u := deploy.UserID(i)
+		d.AddClient(u, client.Device{Token: deploy.TokenOf(u), Gateway: i % len(d.Gateways)})
 	}
-	if err := w.RunFor(90 * sim.Second); err != nil {
+	if err := d.World.RunFor(90 * sim.Second); err != nil {
 		b.Fatal(err)
 	}
 	runtime.GC()
 	runtime.ReadMemStats(&m2)
-	for i, c := range clients {
-		if c.State() != client.StateReady {
-			b.Fatalf("seed=%d: client %d not READY (state %d)", seed, i, c.State())
+	for i, c := range d.Clients {
+		if c.Client.State() != client.StateReady {
+			b.Fatalf("seed=%d: client %d not READY (state %d)", seed, i, c.Client.State())
 		}
 	}
-	if s := cl.Guild(gID).Stats(); s.Sessions != n {
+	if s := d.Cluster.Guild(gID).Stats(); s.Sessions != n {
 		b.Fatalf("seed=%d: the guild has %d sessions online, want %d", seed, s.Sessions, n)
 	}
-	runtime.KeepAlive(w)
-	runtime.KeepAlive(clients)
-	runtime.KeepAlive(dir)
+	runtime.KeepAlive(d)
 	return float64(m2.HeapAlloc-m1.HeapAlloc) / float64(n), float64(m1.HeapAlloc-m0.HeapAlloc) / float64(n)
 }

@@ -31,6 +31,10 @@ type ClientOptions struct {
 	// Coordinators are the nodes whose coordinators the client may use, in
 	// the order it tries them.
 	Coordinators []sim.NodeID
+	// DataServices, when set, takes the place of Coordinators: each request
+	// goes to its channel's data-service instance, which coalesces reads
+	// and caches hot channels (the read path of Discord's data services).
+	DataServices *DataServiceRouter
 	// CoordinatorName is the name coordinators register under. Default
 	// "store-coord".
 	CoordinatorName string
@@ -81,8 +85,8 @@ func NewClient(opts ClientOptions) (*Client, error) {
 		opts.MaxPending = DefaultClientMaxPending
 	}
 	switch {
-	case len(opts.Coordinators) == 0:
-		return nil, fmt.Errorf("%w: coordinators: need at least one node", ErrClientOptions)
+	case len(opts.Coordinators) == 0 && opts.DataServices == nil:
+		return nil, fmt.Errorf("%w: coordinators: need at least one node (or a data-service router)", ErrClientOptions)
 	case opts.Timeout < 0:
 		return nil, fmt.Errorf("%w: timeout %s: must be positive", ErrClientOptions, opts.Timeout)
 	case opts.MaxPending < 1:
@@ -143,7 +147,13 @@ func (c *Client) reserve() (RequestID, error) {
 
 // send sends request id to the current coordinator and starts its timer.
 func (c *Client) send(ctx *sim.Ctx, id RequestID, msg any) {
-	ctx.SendNamed(c.opts.Coordinators[c.current], c.opts.CoordinatorName, msg)
+	if c.opts.DataServices != nil {
+		// A request the router cannot place (no instance) is never
+		// answered: its timeout reports it, as for a dead coordinator.
+		_ = c.opts.DataServices.Send(ctx, msg)
+	} else {
+		ctx.SendNamed(c.opts.Coordinators[c.current], c.opts.CoordinatorName, msg)
+	}
 	c.pending[id] = ctx.SetTimer(c.opts.Timeout, clientTimeout{id: id})
 }
 
@@ -164,6 +174,10 @@ func (c *Client) Match(ctx *sim.Ctx, msg any) (Result, bool) {
 			return Result{}, false
 		}
 		delete(c.pending, m.id)
+		if c.opts.DataServices != nil {
+			return Result{ID: m.id, Err: fmt.Errorf("%w: request %d to a data service, after %s",
+				ErrNoReply, m.id, c.opts.Timeout)}, true
+		}
 		node := c.opts.Coordinators[c.current]
 		c.current = (c.current + 1) % len(c.opts.Coordinators)
 		return Result{ID: m.id, Err: fmt.Errorf("%w: request %d to the coordinator on node %d, after %s",

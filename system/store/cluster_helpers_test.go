@@ -1,32 +1,34 @@
-package store
+package store_test
 
 import (
 	"fmt"
 	"testing"
 
 	"github.com/guildsim/guildsim/sim"
+	"github.com/guildsim/guildsim/system/deploy"
+	"github.com/guildsim/guildsim/system/store"
 )
 
-// clusterTest is a store cluster in one sim world: storage nodes each
-// running a replica and a coordinator, and an "api" node for the test's
-// client processes. It keeps the replica and coordinator of each node's
-// current incarnation so that tests can look inside them between events.
+// clusterTest is a store cluster in one sim world, built by deploy:
+// storage nodes store-0.. each running a replica and a coordinator, and a
+// client node (clients-0) for the test's client processes. The deployment
+// keeps the replica and coordinator of each node's current incarnation so
+// that tests can look inside them between events.
 type clusterTest struct {
-	t        testing.TB
-	seed     uint64
-	w        *sim.World
-	nodes    []sim.NodeID // storage nodes
-	api      sim.NodeID
-	replicas map[sim.NodeID]*Replica
-	coords   map[sim.NodeID]*Coordinator
+	t     testing.TB
+	seed  uint64
+	d     *deploy.Deployment
+	w     *sim.World
+	nodes []sim.NodeID // storage nodes
+	api   sim.NodeID   // the node of the test's client processes
 }
 
 type clusterConfig struct {
 	seed        uint64
 	start       sim.Time // of the world; default sim's
 	storage     int      // storage nodes; default 5
-	replica     ReplicaOptions
-	coordinator CoordinatorOptions // Nodes is filled in
+	replica     store.ReplicaOptions
+	coordinator store.CoordinatorOptions // Nodes is filled in
 }
 
 func newClusterTest(t testing.TB, cfg clusterConfig) *clusterTest {
@@ -34,33 +36,19 @@ func newClusterTest(t testing.TB, cfg clusterConfig) *clusterTest {
 	if cfg.storage == 0 {
 		cfg.storage = 5
 	}
-	w, err := sim.NewWorld(sim.Config{Seed: cfg.seed, Start: cfg.start})
+	d, err := deploy.New(deploy.Topology{Seed: cfg.seed, Start: cfg.start, StoreNodes: cfg.storage,
+		Replica: cfg.replica, Coordinator: cfg.coordinator})
 	if err != nil {
 		t.Fatalf("seed=%d: %v", cfg.seed, err)
 	}
-	ct := &clusterTest{t: t, seed: cfg.seed, w: w, replicas: map[sim.NodeID]*Replica{}, coords: map[sim.NodeID]*Coordinator{}}
-	boot := func(ctx *sim.Ctx) {
-		r, err := NewReplica(cfg.replica)
-		if err != nil {
-			panic(err)
-		}
-		co := cfg.coordinator
-		co.Nodes = ct.nodes
-		c, err := NewCoordinator(co)
-		if err != nil {
-			panic(err)
-		}
-		ct.replicas[ctx.Node()], ct.coords[ctx.Node()] = r, c
-		ctx.Spawn(DefaultReplicaName, r)
-		ctx.Spawn(DefaultCoordinatorName, c)
-	}
-	for i := range cfg.storage {
-		ct.nodes = append(ct.nodes, w.MustAddNode(sim.NodeConfig{Name: fmt.Sprintf("store-%d", i+1), Boot: boot}))
-	}
-	ct.api = w.MustAddNode(sim.NodeConfig{Name: "api"})
+	ct := &clusterTest{t: t, seed: cfg.seed, d: d, w: d.World, nodes: d.Store, api: d.ClientNodes[0]}
 	ct.run(sim.Millisecond)
 	return ct
 }
+
+// replica and coord return the current incarnations on node.
+func (ct *clusterTest) replica(node sim.NodeID) *store.Replica   { return ct.d.Replica(node) }
+func (ct *clusterTest) coord(node sim.NodeID) *store.Coordinator { return ct.d.Coordinator(node) }
 
 // fatalf fails the test with the seed and the command that replays it.
 func (ct *clusterTest) fatalf(format string, args ...any) {
@@ -76,8 +64,8 @@ func (ct *clusterTest) run(d sim.Duration) {
 }
 
 // replicasOf returns key's replicas, the ring's owner first.
-func (ct *clusterTest) replicasOf(key PartitionKey) []sim.NodeID {
-	return ct.coords[ct.nodes[0]].ReplicasFor(key)
+func (ct *clusterTest) replicasOf(key store.PartitionKey) []sim.NodeID {
+	return ct.coord(ct.nodes[0]).ReplicasFor(key)
 }
 
 // others returns the storage nodes not in nodes.
@@ -96,23 +84,18 @@ func (ct *clusterTest) others(nodes ...sim.NodeID) []sim.NodeID {
 }
 
 // hasMessage reports whether node's engine holds a live copy of message.
-func (ct *clusterTest) hasMessage(node sim.NodeID, channel, message Snowflake) bool {
-	r, ok := ct.replicas[node].Engine().lookupRow(channel, message)
-	if !ok {
-		return false
-	}
-	_, live, _ := r.view(channel)
-	return live
+func (ct *clusterTest) hasMessage(node sim.NodeID, channel, message store.Snowflake) bool {
+	return ct.replica(node).Engine().HasLiveMessageForTest(channel, message)
 }
 
-// scriptClient is a process on the api node that runs closures the test
-// sends it, with a Client, and keeps every result.
+// scriptClient is a process on the client node (clients-0) that runs
+// closures the test sends it, with a Client, and keeps every result.
 type scriptClient struct {
-	client  *Client
-	results map[RequestID]Result
+	client  *store.Client
+	results map[store.RequestID]store.Result
 }
 
-type scriptStep func(ctx *sim.Ctx, c *Client) (RequestID, error)
+type scriptStep func(ctx *sim.Ctx, c *store.Client) (store.RequestID, error)
 
 func (s *scriptClient) Receive(ctx *sim.Ctx, msg any) {
 	if step, ok := msg.(scriptStep); ok {
@@ -128,20 +111,20 @@ func (s *scriptClient) Receive(ctx *sim.Ctx, msg any) {
 
 // scriptClient spawns a scriptClient using the coordinators of via.
 func (ct *clusterTest) scriptClient(via ...sim.NodeID) (sim.PID, *scriptClient) {
-	c, err := NewClient(ClientOptions{Coordinators: via})
+	c, err := store.NewClient(store.ClientOptions{Coordinators: via})
 	if err != nil {
 		ct.fatalf("%v", err)
 	}
-	s := &scriptClient{client: c, results: map[RequestID]Result{}}
+	s := &scriptClient{client: c, results: map[store.RequestID]store.Result{}}
 	return ct.w.Spawn(ct.api, "script", s), s
 }
 
 // call runs step in the script client and the world until its result
 // arrives.
-func (ct *clusterTest) call(pid sim.PID, s *scriptClient, step func(ctx *sim.Ctx, c *Client) (RequestID, error)) Result {
+func (ct *clusterTest) call(pid sim.PID, s *scriptClient, step func(ctx *sim.Ctx, c *store.Client) (store.RequestID, error)) store.Result {
 	ct.t.Helper()
-	var id RequestID
-	ct.w.Send(pid, scriptStep(func(ctx *sim.Ctx, c *Client) (RequestID, error) {
+	var id store.RequestID
+	ct.w.Send(pid, scriptStep(func(ctx *sim.Ctx, c *store.Client) (store.RequestID, error) {
 		var err error
 		id, err = step(ctx, c)
 		return id, err
@@ -158,22 +141,22 @@ func (ct *clusterTest) call(pid sim.PID, s *scriptClient, step func(ctx *sim.Ctx
 
 const time60s = 60 * sim.Second
 
-func (ct *clusterTest) write(pid sim.PID, s *scriptClient, channel Snowflake, content string, cl Consistency) Result {
+func (ct *clusterTest) write(pid sim.PID, s *scriptClient, channel store.Snowflake, content string, cl store.Consistency) store.Result {
 	ct.t.Helper()
-	return ct.call(pid, s, func(ctx *sim.Ctx, c *Client) (RequestID, error) {
-		return c.Write(ctx, WriteMessage{Channel: channel, Author: 7, Content: content, Consistency: cl})
+	return ct.call(pid, s, func(ctx *sim.Ctx, c *store.Client) (store.RequestID, error) {
+		return c.Write(ctx, store.WriteMessage{Channel: channel, Author: 7, Content: content, Consistency: cl})
 	})
 }
 
-func (ct *clusterTest) read(pid sim.PID, s *scriptClient, q Query, cl Consistency) Result {
+func (ct *clusterTest) read(pid sim.PID, s *scriptClient, q store.Query, cl store.Consistency) store.Result {
 	ct.t.Helper()
-	return ct.call(pid, s, func(ctx *sim.Ctx, c *Client) (RequestID, error) {
-		return c.Read(ctx, ReadPage{Query: q, Consistency: cl})
+	return ct.call(pid, s, func(ctx *sim.Ctx, c *store.Client) (store.RequestID, error) {
+		return c.Read(ctx, store.ReadPage{Query: q, Consistency: cl})
 	})
 }
 
-func pageIDs(ms []Message) []Snowflake {
-	out := make([]Snowflake, len(ms))
+func pageIDs(ms []store.Message) []store.Snowflake {
+	out := make([]store.Snowflake, len(ms))
 	for i, m := range ms {
 		out[i] = m.ID
 	}

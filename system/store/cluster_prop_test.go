@@ -1,4 +1,4 @@
-package store
+package store_test
 
 import (
 	"fmt"
@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/guildsim/guildsim/sim"
+	"github.com/guildsim/guildsim/system/store"
 )
 
 // TestClusterQuorumUnderCrashes runs a workload of writes, edits, deletes
@@ -31,7 +32,7 @@ func TestClusterQuorumUnderCrashes(t *testing.T) {
 	for seed := uint64(1); seed <= uint64(seeds); seed++ {
 		t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) {
 			t.Parallel()
-			ct, err := runClusterWorkload(t, seed, Quorum)
+			ct, err := runClusterWorkload(t, seed, store.Quorum)
 			if err != nil {
 				ct.fatalf("%v", err)
 			}
@@ -47,7 +48,7 @@ func TestClusterQuorumUnderCrashes(t *testing.T) {
 func TestClusterOneGoesStale(t *testing.T) {
 	failed := 0
 	for seed := uint64(1); seed <= 10; seed++ {
-		_, err := runClusterWorkload(t, seed, One)
+		_, err := runClusterWorkload(t, seed, store.One)
 		if err != nil {
 			failed++
 			t.Logf("seed=%d at ONE: %v", seed, err)
@@ -64,19 +65,19 @@ const (
 	workloadThink   = 40 * sim.Millisecond
 )
 
-var workloadChannels = []Snowflake{clusterChannel, clusterChannel + 1<<22, clusterChannel + 2<<22}
+var workloadChannels = []store.Snowflake{clusterChannel, clusterChannel + 1<<22, clusterChannel + 2<<22}
 
 // runClusterWorkload runs the workload at cl and returns the checks' verdict.
-func runClusterWorkload(t *testing.T, seed uint64, cl Consistency) (*clusterTest, error) {
+func runClusterWorkload(t *testing.T, seed uint64, cl store.Consistency) (*clusterTest, error) {
 	// The run starts two seconds before a bucket boundary, so that channels
 	// get messages in two buckets and reads walk from one to the other.
-	start := Bucket(402).MinID().Timestamp().Add(-2 * sim.Second)
-	ct := newClusterTest(t, clusterConfig{seed: seed, start: start, replica: ReplicaOptions{Engine: Options{Sync: SyncPerBatch}}})
+	start := store.Bucket(402).MinID().Timestamp().Add(-2 * sim.Second)
+	ct := newClusterTest(t, clusterConfig{seed: seed, start: start, replica: store.ReplicaOptions{Engine: store.Options{Sync: store.SyncPerBatch}}})
 	h := &clusterHistory{w: ct.w}
 	var workers []*clusterWorker
 	for i := range workloadWorkers {
 		via := append(slices.Clone(ct.nodes[i%len(ct.nodes):]), ct.nodes[:i%len(ct.nodes)]...)
-		c, err := NewClient(ClientOptions{Coordinators: via})
+		c, err := store.NewClient(store.ClientOptions{Coordinators: via})
 		if err != nil {
 			ct.fatalf("%v", err)
 		}
@@ -109,7 +110,7 @@ func runClusterWorkload(t *testing.T, seed uint64, cl Consistency) (*clusterTest
 	if err := h.checkReads(); err != nil {
 		return ct, err
 	}
-	final := map[Snowflake]Message{}
+	final := map[store.Snowflake]store.Message{}
 	pid, s := ct.scriptClient(ct.nodes...)
 	for _, ch := range workloadChannels {
 		for _, m := range ct.readAll(pid, s, ch) {
@@ -119,11 +120,11 @@ func runClusterWorkload(t *testing.T, seed uint64, cl Consistency) (*clusterTest
 	if err := h.checkFinal(final); err != nil {
 		return ct, err
 	}
-	if st := ct.w.Stats(); st.Crashes == 0 || h.count(opWrite, true) == 0 {
-		ct.fatalf("a run without crashes or acknowledged writes tests nothing: %d crashes, %d writes", st.Crashes, h.count(opWrite, true))
+	if st := ct.w.Stats(); st.Crashes == 0 || h.count(histWrite, true) == 0 {
+		ct.fatalf("a run without crashes or acknowledged writes tests nothing: %d crashes, %d writes", st.Crashes, h.count(histWrite, true))
 	}
 	t.Logf("seed=%d: %d crashes, %d ops (%d writes, %d reads acknowledged), %d timed out or unavailable, %v virtual",
-		seed, ct.w.Stats().Crashes, len(h.ops), h.count(opWrite, true), h.count(opPage, true), h.failed(), ct.w.Elapsed())
+		seed, ct.w.Stats().Crashes, len(h.ops), h.count(histWrite, true), h.count(histPage, true), h.failed(), ct.w.Elapsed())
 	return ct, nil
 }
 
@@ -146,11 +147,11 @@ func (ct *clusterTest) crashOneAtATime(rng *sim.Rand, done func() bool) {
 }
 
 // readAll reads a whole channel at QUORUM, page by page, newest first.
-func (ct *clusterTest) readAll(pid sim.PID, s *scriptClient, channel Snowflake) []Message {
-	var out []Message
-	q := Query{Channel: channel, Limit: 100}
+func (ct *clusterTest) readAll(pid sim.PID, s *scriptClient, channel store.Snowflake) []store.Message {
+	var out []store.Message
+	q := store.Query{Channel: channel, Limit: 100}
 	for range 1000 {
-		r := ct.read(pid, s, q, Quorum)
+		r := ct.read(pid, s, q, store.Quorum)
 		if r.Err != nil {
 			ct.fatalf("final read of channel %d before %d: %v", channel, q.Before, r.Err)
 		}
@@ -171,28 +172,38 @@ type clusterHistory struct {
 	acked []*histOp // acknowledged writes: targets of edits and deletes
 }
 
+// histKind is what a history operation did.
+type histKind uint8
+
+const (
+	histWrite histKind = iota
+	histEdit
+	histDelete
+	histPage
+)
+
 type histOp struct {
-	kind       opKind
+	kind       histKind
 	worker     int
-	channel    Snowflake
-	message    Snowflake // written (once acknowledged), edited or deleted
+	channel    store.Snowflake
+	message    store.Snowflake // written (once acknowledged), edited or deleted
 	content    string
-	query      Query
+	query      store.Query
 	sent, done sim.Duration // virtual time since the run started
 	finished   bool
 	err        error
-	page       []Message
+	page       []store.Message
 }
 
 func (o *histOp) ok() bool { return o.finished && o.err == nil }
 
 func (o *histOp) String() string {
-	names := [...]string{opWrite: "write", opEdit: "edit", opDelete: "delete", opPage: "read"}
+	names := [...]string{histWrite: "write", histEdit: "edit", histDelete: "delete", histPage: "read"}
 	return fmt.Sprintf("%s by worker %d (channel %d message %d query %+v, sent at %s done at %s, err %v)",
 		names[o.kind], o.worker, o.channel, o.message, o.query, o.sent, o.done, o.err)
 }
 
-func (h *clusterHistory) count(kind opKind, ok bool) int {
+func (h *clusterHistory) count(kind histKind, ok bool) int {
 	n := 0
 	for _, o := range h.ops {
 		if o.kind == kind && o.ok() == ok {
@@ -214,22 +225,22 @@ func (h *clusterHistory) failed() int {
 
 // deleteSent returns when a delete of message was first sent (ok false if
 // never), deleteAcked when one was first acknowledged.
-func (h *clusterHistory) deleteSent(message Snowflake) (sim.Duration, bool) {
+func (h *clusterHistory) deleteSent(message store.Snowflake) (sim.Duration, bool) {
 	var at sim.Duration
 	found := false
 	for _, o := range h.ops {
-		if o.kind == opDelete && o.message == message && (!found || o.sent < at) {
+		if o.kind == histDelete && o.message == message && (!found || o.sent < at) {
 			at, found = o.sent, true
 		}
 	}
 	return at, found
 }
 
-func (h *clusterHistory) deleteAcked(message Snowflake) (sim.Duration, bool) {
+func (h *clusterHistory) deleteAcked(message store.Snowflake) (sim.Duration, bool) {
 	var at sim.Duration
 	found := false
 	for _, o := range h.ops {
-		if o.kind == opDelete && o.message == message && o.ok() && (!found || o.done < at) {
+		if o.kind == histDelete && o.message == message && o.ok() && (!found || o.done < at) {
 			at, found = o.done, true
 		}
 	}
@@ -243,14 +254,14 @@ func (h *clusterHistory) contentAllowed(w *histOp, content string, t sim.Duratio
 		return true
 	}
 	for _, o := range h.ops {
-		if o.kind == opEdit && o.message == w.message && o.sent < t && o.content == content {
+		if o.kind == histEdit && o.message == w.message && o.sent < t && o.content == content {
 			return true
 		}
 	}
 	return false
 }
 
-func (h *clusterHistory) writeOf(message Snowflake) *histOp {
+func (h *clusterHistory) writeOf(message store.Snowflake) *histOp {
 	for _, o := range h.acked {
 		if o.message == message {
 			return o
@@ -261,7 +272,7 @@ func (h *clusterHistory) writeOf(message Snowflake) *histOp {
 
 func (h *clusterHistory) checkReads() error {
 	for _, r := range h.ops {
-		if r.kind != opPage || !r.ok() {
+		if r.kind != histPage || !r.ok() {
 			continue
 		}
 		ids := pageIDs(r.page)
@@ -301,7 +312,7 @@ func (h *clusterHistory) checkReads() error {
 	return nil
 }
 
-func (h *clusterHistory) checkFinal(final map[Snowflake]Message) error {
+func (h *clusterHistory) checkFinal(final map[store.Snowflake]store.Message) error {
 	for _, w := range h.acked {
 		m, present := final[w.message]
 		if _, ok := h.deleteAcked(w.message); ok && present {
@@ -325,11 +336,11 @@ func (h *clusterHistory) checkFinal(final map[Snowflake]Message) error {
 type clusterWorker struct {
 	h      *clusterHistory
 	id     int
-	client *Client
+	client *store.Client
 	left   int
 	cur    *histOp
 	n      int
-	cl     Consistency
+	cl     store.Consistency
 }
 
 type workerNext struct{}
@@ -349,7 +360,7 @@ func (wk *clusterWorker) Receive(ctx *sim.Ctx, msg any) {
 	}
 	op := wk.cur
 	op.done, op.finished, op.err, op.page = wk.h.w.Elapsed(), true, r.Err, r.Messages
-	if op.kind == opWrite && r.Err == nil {
+	if op.kind == histWrite && r.Err == nil {
 		op.message = r.Message
 		wk.h.acked = append(wk.h.acked, op)
 	}
@@ -371,17 +382,17 @@ func (wk *clusterWorker) issue(ctx *sim.Ctx) {
 	var err error
 	switch roll := rng.Intn(100); {
 	case roll < 45 || target == nil && roll < 62:
-		op.kind, op.content = opWrite, fmt.Sprintf("m%d.%d", wk.id, wk.n)
-		_, err = wk.client.Write(ctx, WriteMessage{Channel: op.channel, Author: Snowflake(wk.id + 1), Content: op.content, Consistency: wk.cl})
+		op.kind, op.content = histWrite, fmt.Sprintf("m%d.%d", wk.id, wk.n)
+		_, err = wk.client.Write(ctx, store.WriteMessage{Channel: op.channel, Author: store.Snowflake(wk.id + 1), Content: op.content, Consistency: wk.cl})
 	case roll < 55:
-		op.kind, op.channel, op.message, op.content = opEdit, target.channel, target.message, fmt.Sprintf("e%d.%d", wk.id, wk.n)
-		_, err = wk.client.Edit(ctx, EditMessage{Channel: op.channel, Message: op.message, Content: op.content, Consistency: wk.cl})
+		op.kind, op.channel, op.message, op.content = histEdit, target.channel, target.message, fmt.Sprintf("e%d.%d", wk.id, wk.n)
+		_, err = wk.client.Edit(ctx, store.EditMessage{Channel: op.channel, Message: op.message, Content: op.content, Consistency: wk.cl})
 	case roll < 62:
-		op.kind, op.channel, op.message = opDelete, target.channel, target.message
-		_, err = wk.client.Delete(ctx, DeleteMessage{Channel: op.channel, Message: op.message, Consistency: wk.cl})
+		op.kind, op.channel, op.message = histDelete, target.channel, target.message
+		_, err = wk.client.Delete(ctx, store.DeleteMessage{Channel: op.channel, Message: op.message, Consistency: wk.cl})
 	default:
-		op.kind = opPage
-		op.query = Query{Channel: op.channel, Limit: []int{1, 5, 20, 100}[rng.Intn(4)]}
+		op.kind = histPage
+		op.query = store.Query{Channel: op.channel, Limit: []int{1, 5, 20, 100}[rng.Intn(4)]}
 		if target != nil {
 			switch rng.Intn(4) {
 			case 0:
@@ -390,7 +401,7 @@ func (wk *clusterWorker) issue(ctx *sim.Ctx) {
 				op.channel, op.query.Channel, op.query.After = target.channel, target.channel, target.message
 			}
 		}
-		_, err = wk.client.Read(ctx, ReadPage{Query: op.query, Consistency: wk.cl})
+		_, err = wk.client.Read(ctx, store.ReadPage{Query: op.query, Consistency: wk.cl})
 	}
 	if err != nil {
 		panic(err)
@@ -404,7 +415,7 @@ func (wk *clusterWorker) issue(ctx *sim.Ctx) {
 func TestClusterDeterministic(t *testing.T) {
 	var prints [2]uint64
 	for i := range prints {
-		ct, err := runClusterWorkload(t, 7, Quorum)
+		ct, err := runClusterWorkload(t, 7, store.Quorum)
 		if err != nil {
 			ct.fatalf("%v", err)
 		}

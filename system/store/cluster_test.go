@@ -1,4 +1,4 @@
-package store
+package store_test
 
 import (
 	"errors"
@@ -7,14 +7,15 @@ import (
 	"testing"
 
 	"github.com/guildsim/guildsim/sim"
+	"github.com/guildsim/guildsim/system/store"
 )
 
-var clusterChannel = Bucket(380).MinID() + 42<<22
+var clusterChannel = store.Bucket(380).MinID() + 42<<22
 
 // dataReplicas returns the replicas of clusterChannel's partition for the
 // messages the test is about to write: the bucket of now.
 func (ct *clusterTest) dataReplicas() []sim.NodeID {
-	return ct.replicasOf(PartitionKey{Channel: clusterChannel, Bucket: BucketAt(ct.w.Now())})
+	return ct.replicasOf(store.PartitionKey{Channel: clusterChannel, Bucket: store.BucketAt(ct.w.Now())})
 }
 
 // TestStaleReadAtOne shows the weaker setting failing, and QUORUM not: with
@@ -25,7 +26,7 @@ func (ct *clusterTest) dataReplicas() []sim.NodeID {
 // second replica), and a read through a coordinator that can reach them
 // returns the write.
 func TestStaleReadAtOne(t *testing.T) {
-	for _, cl := range []Consistency{One, Quorum} {
+	for _, cl := range []store.Consistency{store.One, store.Quorum} {
 		t.Run(cl.String(), func(t *testing.T) {
 			ct := newClusterTest(t, clusterConfig{seed: 11})
 			reps := ct.dataReplicas()
@@ -35,7 +36,7 @@ func TestStaleReadAtOne(t *testing.T) {
 			p3, c3 := ct.scriptClient(r3)
 			pOut, cOut := ct.scriptClient(outsider)
 
-			a := ct.write(p1, c1, clusterChannel, "before the partition", Quorum)
+			a := ct.write(p1, c1, clusterChannel, "before the partition", store.Quorum)
 			if a.Err != nil {
 				ct.fatalf("write A: %v", a.Err)
 			}
@@ -46,21 +47,21 @@ func TestStaleReadAtOne(t *testing.T) {
 			if b.Err != nil {
 				ct.fatalf("write B at %s: %v", cl, b.Err)
 			}
-			got := ct.read(p3, c3, Query{Channel: clusterChannel, Limit: 10}, cl)
+			got := ct.read(p3, c3, store.Query{Channel: clusterChannel, Limit: 10}, cl)
 			switch cl {
-			case One:
+			case store.One:
 				if got.Err != nil {
 					ct.fatalf("read at ONE through r3: %v", got.Err)
 				}
-				if want := []Snowflake{a.Message}; !slices.Equal(pageIDs(got.Messages), want) {
+				if want := []store.Snowflake{a.Message}; !slices.Equal(pageIDs(got.Messages), want) {
 					ct.fatalf("read at ONE through r3: got %v, want the stale page %v (without B %d)", pageIDs(got.Messages), want, b.Message)
 				}
-			case Quorum:
-				if !errors.Is(got.Err, ErrTimeout) {
+			case store.Quorum:
+				if !errors.Is(got.Err, store.ErrTimeout) {
 					ct.fatalf("read at QUORUM through r3: got %v %v, want ErrTimeout: it cannot reach a second replica", pageIDs(got.Messages), got.Err)
 				}
-				fresh := ct.read(pOut, cOut, Query{Channel: clusterChannel, Limit: 10}, cl)
-				if want := []Snowflake{b.Message, a.Message}; fresh.Err != nil || !slices.Equal(pageIDs(fresh.Messages), want) {
+				fresh := ct.read(pOut, cOut, store.Query{Channel: clusterChannel, Limit: 10}, cl)
+				if want := []store.Snowflake{b.Message, a.Message}; fresh.Err != nil || !slices.Equal(pageIDs(fresh.Messages), want) {
 					ct.fatalf("read at QUORUM through %d: got %v %v, want %v", outsider, pageIDs(fresh.Messages), fresh.Err, want)
 				}
 			}
@@ -71,19 +72,19 @@ func TestStaleReadAtOne(t *testing.T) {
 // TestHintedHandoff: a replica that is down when a QUORUM write is
 // acknowledged gets the write from the coordinator's hint once it is back.
 func TestHintedHandoff(t *testing.T) {
-	ct := newClusterTest(t, clusterConfig{seed: 12, replica: ReplicaOptions{Engine: Options{Sync: SyncPerBatch}}})
+	ct := newClusterTest(t, clusterConfig{seed: 12, replica: store.ReplicaOptions{Engine: store.Options{Sync: store.SyncPerBatch}}})
 	reps := ct.dataReplicas()
 	r1, r3 := reps[0], reps[2]
 	p1, c1 := ct.scriptClient(r1)
-	a := ct.write(p1, c1, clusterChannel, "a", Quorum)
+	a := ct.write(p1, c1, clusterChannel, "a", store.Quorum)
 	ct.run(100 * sim.Millisecond)
 	ct.w.Crash(r3)
-	b := ct.write(p1, c1, clusterChannel, "b", Quorum)
+	b := ct.write(p1, c1, clusterChannel, "b", store.Quorum)
 	if a.Err != nil || b.Err != nil {
 		ct.fatalf("writes: %v, %v", a.Err, b.Err)
 	}
 	ct.run(3 * sim.Second) // past the write timeout: the hint is stored
-	coord := ct.coords[r1]
+	coord := ct.coord(r1)
 	if n := coord.Hints(r3); n != 1 {
 		ct.fatalf("coordinator on %d holds %d hints for %d, want 1", r1, n, r3)
 	}
@@ -105,15 +106,15 @@ func TestHintedHandoff(t *testing.T) {
 // stays without it after restart, until a QUORUM read that asks it and a
 // replica that has the write merges the two and repairs it.
 func TestReadRepair(t *testing.T) {
-	ct := newClusterTest(t, clusterConfig{seed: 13, replica: ReplicaOptions{Engine: Options{Sync: SyncPerBatch}},
-		coordinator: CoordinatorOptions{DisableHints: true}})
+	ct := newClusterTest(t, clusterConfig{seed: 13, replica: store.ReplicaOptions{Engine: store.Options{Sync: store.SyncPerBatch}},
+		coordinator: store.CoordinatorOptions{DisableHints: true}})
 	reps := ct.dataReplicas()
 	r1, r3 := reps[0], reps[2]
 	p1, c1 := ct.scriptClient(r1)
-	a := ct.write(p1, c1, clusterChannel, "a", Quorum)
+	a := ct.write(p1, c1, clusterChannel, "a", store.Quorum)
 	ct.run(100 * sim.Millisecond)
 	ct.w.Crash(r3)
-	b := ct.write(p1, c1, clusterChannel, "b", Quorum)
+	b := ct.write(p1, c1, clusterChannel, "b", store.Quorum)
 	ct.run(3 * sim.Second)
 	ct.w.Restart(r3)
 	ct.run(3 * sim.Second)
@@ -123,15 +124,15 @@ func TestReadRepair(t *testing.T) {
 	// A read through r3's own coordinator asks r3 first, then a replica
 	// holding B.
 	p3, c3 := ct.scriptClient(r3)
-	got := ct.read(p3, c3, Query{Channel: clusterChannel, Limit: 10}, Quorum)
-	if want := []Snowflake{b.Message, a.Message}; got.Err != nil || !slices.Equal(pageIDs(got.Messages), want) {
+	got := ct.read(p3, c3, store.Query{Channel: clusterChannel, Limit: 10}, store.Quorum)
+	if want := []store.Snowflake{b.Message, a.Message}; got.Err != nil || !slices.Equal(pageIDs(got.Messages), want) {
 		ct.fatalf("read: got %v %v, want %v", pageIDs(got.Messages), got.Err, want)
 	}
 	ct.run(10 * sim.Millisecond)
 	if !ct.hasMessage(r3, clusterChannel, b.Message) {
-		ct.fatalf("replica %d was not repaired (coordinator stats %+v)", r3, ct.coords[r3].Stats())
+		ct.fatalf("replica %d was not repaired (coordinator stats %+v)", r3, ct.coord(r3).Stats())
 	}
-	if n := ct.coords[r3].Stats().RepairWrites; n == 0 {
+	if n := ct.coord(r3).Stats().RepairWrites; n == 0 {
 		ct.fatalf("no repair writes counted")
 	}
 }
@@ -141,73 +142,73 @@ func TestReadRepair(t *testing.T) {
 func TestBadArguments(t *testing.T) {
 	ct := newClusterTest(t, clusterConfig{seed: 14})
 	p, s := ct.scriptClient(ct.nodes[0])
-	m := ct.write(p, s, clusterChannel, "hello", Quorum)
-	gone := ct.write(p, s, clusterChannel, "to delete", Quorum)
+	m := ct.write(p, s, clusterChannel, "hello", store.Quorum)
+	gone := ct.write(p, s, clusterChannel, "to delete", store.Quorum)
 	if m.Err != nil || gone.Err != nil {
 		ct.fatalf("writes: %v, %v", m.Err, gone.Err)
 	}
-	del := ct.call(p, s, func(ctx *sim.Ctx, c *Client) (RequestID, error) {
-		return c.Delete(ctx, DeleteMessage{Channel: clusterChannel, Message: gone.Message})
+	del := ct.call(p, s, func(ctx *sim.Ctx, c *store.Client) (store.RequestID, error) {
+		return c.Delete(ctx, store.DeleteMessage{Channel: clusterChannel, Message: gone.Message})
 	})
 	if del.Err != nil || del.Message != gone.Message {
 		ct.fatalf("delete: %+v", del)
 	}
-	future := MinIDAt(ct.w.Now().Add(24 * 60 * 60 * sim.Second))
-	never := m.Message ^ 1<<processShift // another coordinator's ID: never written
+	future := store.MinIDAt(ct.w.Now().Add(24 * 60 * 60 * sim.Second))
+	never := m.Message ^ 1<<store.ProcessShift // another coordinator's ID: never written
 	tests := []struct {
 		name string
-		step func(ctx *sim.Ctx, c *Client) (RequestID, error)
+		step func(ctx *sim.Ctx, c *store.Client) (store.RequestID, error)
 		err  error
 		text string
 	}{
-		{"write to channel 0", func(ctx *sim.Ctx, c *Client) (RequestID, error) {
-			return c.Write(ctx, WriteMessage{Author: 7, Content: "x"})
-		}, ErrUnknownChannel, "channel 0: must be a channel's snowflake"},
-		{"write to a channel from the future", func(ctx *sim.Ctx, c *Client) (RequestID, error) {
-			return c.Write(ctx, WriteMessage{Channel: future, Author: 7, Content: "x"})
-		}, ErrUnknownChannel, "after this coordinator's clock"},
-		{"write without author", func(ctx *sim.Ctx, c *Client) (RequestID, error) {
-			return c.Write(ctx, WriteMessage{Channel: clusterChannel, Content: "x"})
-		}, ErrBadRequest, "author 0: must be a user's snowflake"},
-		{"empty message", func(ctx *sim.Ctx, c *Client) (RequestID, error) {
-			return c.Write(ctx, WriteMessage{Channel: clusterChannel, Author: 7})
-		}, ErrBadRequest, "content of 0 bytes: must be between 1 and 16000"},
-		{"message too long", func(ctx *sim.Ctx, c *Client) (RequestID, error) {
-			return c.Write(ctx, WriteMessage{Channel: clusterChannel, Author: 7, Content: strings.Repeat("x", MaxContentBytes+1)})
-		}, ErrBadRequest, "content of 16001 bytes: must be between 1 and 16000"},
-		{"bad consistency", func(ctx *sim.Ctx, c *Client) (RequestID, error) {
-			return c.Write(ctx, WriteMessage{Channel: clusterChannel, Author: 7, Content: "x", Consistency: 9})
-		}, ErrBadRequest, "consistency 9: must be Quorum (0), One (1) or All (2)"},
-		{"page size 0", func(ctx *sim.Ctx, c *Client) (RequestID, error) {
-			return c.Read(ctx, ReadPage{Query: Query{Channel: clusterChannel}})
-		}, ErrPageSize, "limit 0: must be between 1 and 100"},
-		{"page size 101", func(ctx *sim.Ctx, c *Client) (RequestID, error) {
-			return c.Read(ctx, ReadPage{Query: Query{Channel: clusterChannel, Limit: 101}})
-		}, ErrPageSize, "limit 101: must be between 1 and 100"},
-		{"both cursors", func(ctx *sim.Ctx, c *Client) (RequestID, error) {
-			return c.Read(ctx, ReadPage{Query: Query{Channel: clusterChannel, Limit: 5, Before: m.Message, After: 1}})
-		}, ErrBadCursor, "give at most one of them"},
-		{"read of channel 0", func(ctx *sim.Ctx, c *Client) (RequestID, error) {
-			return c.Read(ctx, ReadPage{Query: Query{Limit: 5}})
-		}, ErrUnknownChannel, "channel 0"},
-		{"edit of a deleted message", func(ctx *sim.Ctx, c *Client) (RequestID, error) {
-			return c.Edit(ctx, EditMessage{Channel: clusterChannel, Message: gone.Message, Content: "y"})
-		}, ErrMessageDeleted, "edit of message"},
-		{"delete of a deleted message", func(ctx *sim.Ctx, c *Client) (RequestID, error) {
-			return c.Delete(ctx, DeleteMessage{Channel: clusterChannel, Message: gone.Message})
-		}, ErrMessageDeleted, "delete of message"},
-		{"edit of a message never written", func(ctx *sim.Ctx, c *Client) (RequestID, error) {
-			return c.Edit(ctx, EditMessage{Channel: clusterChannel, Message: never, Content: "y"})
-		}, ErrUnknownMessage, "edit of message"},
-		{"edit of message 0", func(ctx *sim.Ctx, c *Client) (RequestID, error) {
-			return c.Edit(ctx, EditMessage{Channel: clusterChannel, Content: "y"})
-		}, ErrUnknownMessage, "message 0: must be a message's snowflake"},
-		{"edit of a message older than its channel", func(ctx *sim.Ctx, c *Client) (RequestID, error) {
-			return c.Edit(ctx, EditMessage{Channel: clusterChannel, Message: clusterChannel - 1, Content: "y"})
-		}, ErrUnknownMessage, "older than its channel"},
-		{"edit to empty content", func(ctx *sim.Ctx, c *Client) (RequestID, error) {
-			return c.Edit(ctx, EditMessage{Channel: clusterChannel, Message: m.Message})
-		}, ErrBadRequest, "content of 0 bytes"},
+		{"write to channel 0", func(ctx *sim.Ctx, c *store.Client) (store.RequestID, error) {
+			return c.Write(ctx, store.WriteMessage{Author: 7, Content: "x"})
+		}, store.ErrUnknownChannel, "channel 0: must be a channel's snowflake"},
+		{"write to a channel from the future", func(ctx *sim.Ctx, c *store.Client) (store.RequestID, error) {
+			return c.Write(ctx, store.WriteMessage{Channel: future, Author: 7, Content: "x"})
+		}, store.ErrUnknownChannel, "after this coordinator's clock"},
+		{"write without author", func(ctx *sim.Ctx, c *store.Client) (store.RequestID, error) {
+			return c.Write(ctx, store.WriteMessage{Channel: clusterChannel, Content: "x"})
+		}, store.ErrBadRequest, "author 0: must be a user's snowflake"},
+		{"empty message", func(ctx *sim.Ctx, c *store.Client) (store.RequestID, error) {
+			return c.Write(ctx, store.WriteMessage{Channel: clusterChannel, Author: 7})
+		}, store.ErrBadRequest, "content of 0 bytes: must be between 1 and 16000"},
+		{"message too long", func(ctx *sim.Ctx, c *store.Client) (store.RequestID, error) {
+			return c.Write(ctx, store.WriteMessage{Channel: clusterChannel, Author: 7, Content: strings.Repeat("x", store.MaxContentBytes+1)})
+		}, store.ErrBadRequest, "content of 16001 bytes: must be between 1 and 16000"},
+		{"bad consistency", func(ctx *sim.Ctx, c *store.Client) (store.RequestID, error) {
+			return c.Write(ctx, store.WriteMessage{Channel: clusterChannel, Author: 7, Content: "x", Consistency: 9})
+		}, store.ErrBadRequest, "consistency 9: must be Quorum (0), One (1) or All (2)"},
+		{"page size 0", func(ctx *sim.Ctx, c *store.Client) (store.RequestID, error) {
+			return c.Read(ctx, store.ReadPage{Query: store.Query{Channel: clusterChannel}})
+		}, store.ErrPageSize, "limit 0: must be between 1 and 100"},
+		{"page size 101", func(ctx *sim.Ctx, c *store.Client) (store.RequestID, error) {
+			return c.Read(ctx, store.ReadPage{Query: store.Query{Channel: clusterChannel, Limit: 101}})
+		}, store.ErrPageSize, "limit 101: must be between 1 and 100"},
+		{"both cursors", func(ctx *sim.Ctx, c *store.Client) (store.RequestID, error) {
+			return c.Read(ctx, store.ReadPage{Query: store.Query{Channel: clusterChannel, Limit: 5, Before: m.Message, After: 1}})
+		}, store.ErrBadCursor, "give at most one of them"},
+		{"read of channel 0", func(ctx *sim.Ctx, c *store.Client) (store.RequestID, error) {
+			return c.Read(ctx, store.ReadPage{Query: store.Query{Limit: 5}})
+		}, store.ErrUnknownChannel, "channel 0"},
+		{"edit of a deleted message", func(ctx *sim.Ctx, c *store.Client) (store.RequestID, error) {
+			return c.Edit(ctx, store.EditMessage{Channel: clusterChannel, Message: gone.Message, Content: "y"})
+		}, store.ErrMessageDeleted, "edit of message"},
+		{"delete of a deleted message", func(ctx *sim.Ctx, c *store.Client) (store.RequestID, error) {
+			return c.Delete(ctx, store.DeleteMessage{Channel: clusterChannel, Message: gone.Message})
+		}, store.ErrMessageDeleted, "delete of message"},
+		{"edit of a message never written", func(ctx *sim.Ctx, c *store.Client) (store.RequestID, error) {
+			return c.Edit(ctx, store.EditMessage{Channel: clusterChannel, Message: never, Content: "y"})
+		}, store.ErrUnknownMessage, "edit of message"},
+		{"edit of message 0", func(ctx *sim.Ctx, c *store.Client) (store.RequestID, error) {
+			return c.Edit(ctx, store.EditMessage{Channel: clusterChannel, Content: "y"})
+		}, store.ErrUnknownMessage, "message 0: must be a message's snowflake"},
+		{"edit of a message older than its channel", func(ctx *sim.Ctx, c *store.Client) (store.RequestID, error) {
+			return c.Edit(ctx, store.EditMessage{Channel: clusterChannel, Message: clusterChannel - 1, Content: "y"})
+		}, store.ErrUnknownMessage, "older than its channel"},
+		{"edit to empty content", func(ctx *sim.Ctx, c *store.Client) (store.RequestID, error) {
+			return c.Edit(ctx, store.EditMessage{Channel: clusterChannel, Message: m.Message})
+		}, store.ErrBadRequest, "content of 0 bytes"},
 	}
 	for _, tc := range tests {
 		got := ct.call(p, s, tc.step)
@@ -215,10 +216,10 @@ func TestBadArguments(t *testing.T) {
 			ct.fatalf("%s: got error %v, want %v containing %q", tc.name, got.Err, tc.err, tc.text)
 		}
 	}
-	edit := ct.call(p, s, func(ctx *sim.Ctx, c *Client) (RequestID, error) {
-		return c.Edit(ctx, EditMessage{Channel: clusterChannel, Message: m.Message, Content: "hello, edited"})
+	edit := ct.call(p, s, func(ctx *sim.Ctx, c *store.Client) (store.RequestID, error) {
+		return c.Edit(ctx, store.EditMessage{Channel: clusterChannel, Message: m.Message, Content: "hello, edited"})
 	})
-	page := ct.read(p, s, Query{Channel: clusterChannel, Limit: 100}, Quorum)
+	page := ct.read(p, s, store.Query{Channel: clusterChannel, Limit: 100}, store.Quorum)
 	if edit.Err != nil || page.Err != nil || len(page.Messages) != 1 || page.Messages[0].Content != "hello, edited" || page.Messages[0].EditedAt == 0 {
 		ct.fatalf("after the bad requests: edit %v, page %+v %v", edit.Err, page.Messages, page.Err)
 	}
@@ -233,17 +234,17 @@ func TestHotPartitionLoadsItsReplicas(t *testing.T) {
 	reps := ct.dataReplicas()
 	outsider := ct.others(reps...)[0]
 	p, s := ct.scriptClient(outsider)
-	var ids []Snowflake
+	var ids []store.Snowflake
 	for i := range 30 {
-		r := ct.write(p, s, clusterChannel, "m", Quorum)
+		r := ct.write(p, s, clusterChannel, "m", store.Quorum)
 		if r.Err != nil {
 			ct.fatalf("write %d: %v", i, r.Err)
 		}
 		ids = append(ids, r.Message)
 	}
 	for _, id := range ids[5:] {
-		r := ct.call(p, s, func(ctx *sim.Ctx, c *Client) (RequestID, error) {
-			return c.Delete(ctx, DeleteMessage{Channel: clusterChannel, Message: id})
+		r := ct.call(p, s, func(ctx *sim.Ctx, c *store.Client) (store.RequestID, error) {
+			return c.Delete(ctx, store.DeleteMessage{Channel: clusterChannel, Message: id})
 		})
 		if r.Err != nil {
 			ct.fatalf("delete %d: %v", id, r.Err)
@@ -252,14 +253,14 @@ func TestHotPartitionLoadsItsReplicas(t *testing.T) {
 	busy := func() map[sim.NodeID]sim.Duration {
 		out := map[sim.NodeID]sim.Duration{}
 		for _, n := range ct.nodes {
-			out[n] = ct.replicas[n].Stats().Busy
+			out[n] = ct.replica(n).Stats().Busy
 		}
 		return out
 	}
 	before := busy()
 	const reads = 200
 	for range reads {
-		r := ct.read(p, s, Query{Channel: clusterChannel, Limit: 5}, Quorum)
+		r := ct.read(p, s, store.Query{Channel: clusterChannel, Limit: 5}, store.Quorum)
 		if r.Err != nil || len(r.Messages) != 5 {
 			ct.fatalf("read: %d messages, %v", len(r.Messages), r.Err)
 		}
@@ -268,7 +269,7 @@ func TestHotPartitionLoadsItsReplicas(t *testing.T) {
 	// A QUORUM read through a coordinator outside the replica set asks the
 	// first two replicas in ring order; each scans 25 tombstones and 5 live
 	// rows: 20µs + 30*2µs + 25*1µs = 105µs a read.
-	want := reads * (DefaultRequestBase + 30*DefaultPerRow + 25*DefaultPerTombstone)
+	want := reads * (store.DefaultRequestBase + 30*store.DefaultPerRow + 25*store.DefaultPerTombstone)
 	for _, n := range reps[:2] {
 		if got := after[n] - before[n]; got < want {
 			ct.fatalf("replica %d busy %s for %d reads, want at least %s", n, got, reads, want)
@@ -276,7 +277,7 @@ func TestHotPartitionLoadsItsReplicas(t *testing.T) {
 	}
 	// Outside the data replicas, a node does at most the bucket index's
 	// reads: one bucket named per read, 22µs.
-	indexOnly := reads * (DefaultRequestBase + DefaultPerRow)
+	indexOnly := reads * (store.DefaultRequestBase + store.DefaultPerRow)
 	for _, n := range ct.others(reps...) {
 		if got := after[n] - before[n]; got > indexOnly {
 			ct.fatalf("node %d outside the replica set busy %s, want at most %s for index reads", n, got, indexOnly)
@@ -292,23 +293,23 @@ func TestConsistencyAll(t *testing.T) {
 	reps := ct.dataReplicas()
 	r1, r3 := reps[0], reps[2]
 	p, s := ct.scriptClient(r1)
-	if r := ct.write(p, s, clusterChannel, "all", All); r.Err != nil {
+	if r := ct.write(p, s, clusterChannel, "all", store.All); r.Err != nil {
 		ct.fatalf("write at ALL with every replica up: %v", r.Err)
 	}
 	ct.w.Crash(r3)
 	ct.run(61 * sim.Second) // the network reports the crash after LinkTimeout
-	if r := ct.write(p, s, clusterChannel, "all", All); !errors.Is(r.Err, ErrUnavailable) ||
+	if r := ct.write(p, s, clusterChannel, "all", store.All); !errors.Is(r.Err, store.ErrUnavailable) ||
 		!strings.Contains(r.Err.Error(), "2 of 3 replicas up, 3 needed") {
 		ct.fatalf("write at ALL with a replica down: %v, want ErrUnavailable", r.Err)
 	}
-	if r := ct.read(p, s, Query{Channel: clusterChannel, Limit: 5}, All); !errors.Is(r.Err, ErrUnavailable) {
+	if r := ct.read(p, s, store.Query{Channel: clusterChannel, Limit: 5}, store.All); !errors.Is(r.Err, store.ErrUnavailable) {
 		ct.fatalf("read at ALL with a replica down: %v, want ErrUnavailable", r.Err)
 	}
-	r := ct.write(p, s, clusterChannel, "quorum", Quorum)
-	if r.Err != nil || ct.coords[r1].Hints(r3) != 1 {
-		ct.fatalf("write at QUORUM with a replica down: %v, %d hints for it, want 1", r.Err, ct.coords[r1].Hints(r3))
+	r := ct.write(p, s, clusterChannel, "quorum", store.Quorum)
+	if r.Err != nil || ct.coord(r1).Hints(r3) != 1 {
+		ct.fatalf("write at QUORUM with a replica down: %v, %d hints for it, want 1", r.Err, ct.coord(r1).Hints(r3))
 	}
-	if page := ct.read(p, s, Query{Channel: clusterChannel, Limit: 5}, Quorum); page.Err != nil || len(page.Messages) != 2 {
+	if page := ct.read(p, s, store.Query{Channel: clusterChannel, Limit: 5}, store.Quorum); page.Err != nil || len(page.Messages) != 2 {
 		ct.fatalf("read at QUORUM: %v %v", pageIDs(page.Messages), page.Err)
 	}
 }
@@ -321,23 +322,23 @@ func TestCallerMintedID(t *testing.T) {
 	r1 := ct.dataReplicas()[0]
 	p1, c1 := ct.scriptClient(r1)
 	want := clusterChannel + 7<<22 + 3
-	r := ct.call(p1, c1, func(ctx *sim.Ctx, c *Client) (RequestID, error) {
-		return c.Write(ctx, WriteMessage{Channel: clusterChannel, Message: want, Author: 7, Content: "minted by the caller", Consistency: Quorum})
+	r := ct.call(p1, c1, func(ctx *sim.Ctx, c *store.Client) (store.RequestID, error) {
+		return c.Write(ctx, store.WriteMessage{Channel: clusterChannel, Message: want, Author: 7, Content: "minted by the caller", Consistency: store.Quorum})
 	})
 	if r.Err != nil || r.Message != want {
 		ct.fatalf("write: %v, message %d: want message %d", r.Err, r.Message, want)
 	}
-	if minted := ct.coords[r1].gen.Stats().Minted; minted != 0 {
+	if minted := ct.coord(r1).MintedForTest(); minted != 0 {
 		ct.fatalf("coordinator minted %d IDs, want 0", minted)
 	}
-	page := ct.read(p1, c1, Query{Channel: clusterChannel, Limit: 10}, Quorum)
-	if page.Err != nil || !slices.Equal(pageIDs(page.Messages), []Snowflake{want}) {
+	page := ct.read(p1, c1, store.Query{Channel: clusterChannel, Limit: 10}, store.Quorum)
+	if page.Err != nil || !slices.Equal(pageIDs(page.Messages), []store.Snowflake{want}) {
 		ct.fatalf("read: %v, %v: want [%d]", page.Err, pageIDs(page.Messages), want)
 	}
-	bad := ct.call(p1, c1, func(ctx *sim.Ctx, c *Client) (RequestID, error) {
-		return c.Write(ctx, WriteMessage{Channel: clusterChannel, Message: clusterChannel, Author: 7, Content: "x", Consistency: Quorum})
+	bad := ct.call(p1, c1, func(ctx *sim.Ctx, c *store.Client) (store.RequestID, error) {
+		return c.Write(ctx, store.WriteMessage{Channel: clusterChannel, Message: clusterChannel, Author: 7, Content: "x", Consistency: store.Quorum})
 	})
-	if !errors.Is(bad.Err, ErrBadRequest) {
+	if !errors.Is(bad.Err, store.ErrBadRequest) {
 		ct.fatalf("write with message = channel: %v, want ErrBadRequest", bad.Err)
 	}
 }

@@ -83,8 +83,23 @@ func (c *Coordinator) newOp(ctx *sim.Ctx, kind opKind, req RequestID, cl Consist
 	return op
 }
 
+// siteEarlyTimeout is the coordinator's buggify site: a deadline fires
+// early, at a tenth to a half of the configured timeout, as on a
+// coordinator configured with a shorter timeout or one shedding load. It
+// bites when replicas are slow too (other sites, or faults): the caller
+// then gets ErrTimeout for a write that may well land (outcome unknown),
+// the replicas still silent get hints and a miss each, and a read fails.
+// Not shorter: a coordinator that cannot wait for a healthy replica's
+// round trip fails nearly every request, which is an outage, not a rare
+// timing (an early version drew 1-50 ms and made both final reads of a
+// channel fail now and then).
+const siteEarlyTimeout = "store/coordinator-early-timeout"
+
 // arm (re)starts op's deadline.
 func (c *Coordinator) arm(ctx *sim.Ctx, op *coordOp, d sim.Duration) {
+	if ctx.Buggify(siteEarlyTimeout) {
+		d = ctx.Rand().Duration(d/10, d/2)
+	}
 	if op.timer != 0 {
 		ctx.CancelTimer(op.timer)
 	}

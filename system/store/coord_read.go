@@ -60,9 +60,19 @@ func (c *Coordinator) startRound(ctx *sim.Ctx, op *coordOp, key PartitionKey) {
 		c.ask(ctx, op)
 	}
 	if rd.asked < len(rd.order) {
-		rd.spec = ctx.SetTimer(c.opts.SpeculativeDelay, opSpeculate{op: op.id, round: rd.round})
+		delay := c.opts.SpeculativeDelay
+		if ctx.Buggify(siteSpeculateAtOnce) {
+			delay = 0
+		}
+		rd.spec = ctx.SetTimer(delay, opSpeculate{op: op.id, round: rd.round})
 	}
 }
+
+// siteSpeculateAtOnce is a buggify site of reads: the speculative retry
+// fires at once, as Cassandra's does when its latency estimate of the
+// replicas asked is poor, so every replica is asked and the answers past
+// the level's count arrive after the round is complete (and are dropped).
+const siteSpeculateAtOnce = "store/speculative-retry-at-once"
 
 // readOrder appends to out key's replicas believed up: this node first if
 // it is one, then ring order.

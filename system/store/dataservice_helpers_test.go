@@ -1,45 +1,46 @@
-package store
+package store_test
 
 import (
 	"fmt"
 	"testing"
 
 	"github.com/guildsim/guildsim/sim"
+	"github.com/guildsim/guildsim/system/deploy"
+	"github.com/guildsim/guildsim/system/store"
 )
 
-// dsWorld is a store cluster with a data-service tier in one sim world:
-// storage nodes each running a replica and a coordinator, data-service
-// nodes each running one DataService, and client nodes for the test's
-// processes, which reach the tier through a DataServiceRouter. It keeps the
-// current incarnation of every replica, coordinator and data service so that
-// tests can read their counters between events.
+// dsWorld is a store cluster with a data-service tier in one sim world,
+// built by deploy: storage nodes (store-0..) each running a replica and a
+// coordinator, data-service nodes (data-service-0..) each running one
+// DataService, and client nodes (clients-0..) for the test's processes,
+// which reach the tier through the deployment's DataServiceRouter. The
+// deployment keeps the current incarnation of every replica, coordinator
+// and data service so that tests can read their counters between events.
 type dsWorld struct {
-	t        testing.TB
-	seed     uint64
-	mode     DataServiceMode
-	w        *sim.World
-	storage  []sim.NodeID
-	dsNodes  []sim.NodeID
-	clients  []sim.NodeID
-	replicas map[sim.NodeID]*Replica
-	coords   map[sim.NodeID]*Coordinator
-	services map[sim.NodeID]*DataService
-	router   *DataServiceRouter
+	t       testing.TB
+	seed    uint64
+	mode    store.DataServiceMode
+	d       *deploy.Deployment
+	w       *sim.World
+	storage []sim.NodeID
+	dsNodes []sim.NodeID
+	clients []sim.NodeID
+	router  *store.DataServiceRouter
 }
 
 type dsWorldConfig struct {
 	seed         uint64
-	mode         DataServiceMode
+	mode         store.DataServiceMode
 	storage      int // storage nodes; default 5
 	dataServices int // data-service nodes; default 3
 	clients      int // client nodes; default 1
 	// ds configures every instance; Mode and Coordinators are filled in.
-	ds DataServiceOptions
+	ds store.DataServiceOptions
 }
 
 // dsChannel is the channel the data-service tests use: a snowflake minted
 // well before the world's start, as a channel's is.
-var dsChannel = Bucket(380).MinID() + 7<<22
+var dsChannel = store.Bucket(380).MinID() + 7<<22
 
 func newDSWorld(t testing.TB, cfg dsWorldConfig) *dsWorld {
 	t.Helper()
@@ -52,47 +53,15 @@ func newDSWorld(t testing.TB, cfg dsWorldConfig) *dsWorld {
 	if cfg.clients == 0 {
 		cfg.clients = 1
 	}
-	w, err := sim.NewWorld(sim.Config{Seed: cfg.seed})
+	opts := cfg.ds
+	opts.Mode = cfg.mode
+	d, err := deploy.New(deploy.Topology{Seed: cfg.seed, StoreNodes: cfg.storage, DataServiceNodes: cfg.dataServices,
+		ClientNodes: cfg.clients, DataService: opts})
 	if err != nil {
 		t.Fatalf("seed=%d: %v", cfg.seed, err)
 	}
-	dw := &dsWorld{t: t, seed: cfg.seed, mode: cfg.mode, w: w, replicas: map[sim.NodeID]*Replica{},
-		coords: map[sim.NodeID]*Coordinator{}, services: map[sim.NodeID]*DataService{}}
-	bootStorage := func(ctx *sim.Ctx) {
-		r, err := NewReplica(ReplicaOptions{})
-		if err != nil {
-			panic(err)
-		}
-		c, err := NewCoordinator(CoordinatorOptions{Nodes: dw.storage})
-		if err != nil {
-			panic(err)
-		}
-		dw.replicas[ctx.Node()], dw.coords[ctx.Node()] = r, c
-		ctx.Spawn(DefaultReplicaName, r)
-		ctx.Spawn(DefaultCoordinatorName, c)
-	}
-	for i := range cfg.storage {
-		dw.storage = append(dw.storage, w.MustAddNode(sim.NodeConfig{Name: fmt.Sprintf("store-%d", i+1), Boot: bootStorage}))
-	}
-	opts := cfg.ds
-	opts.Mode, opts.Coordinators = cfg.mode, dw.storage
-	bootDS := func(ctx *sim.Ctx) {
-		d, err := NewDataService(opts)
-		if err != nil {
-			panic(err)
-		}
-		dw.services[ctx.Node()] = d
-		ctx.Spawn(DefaultDataServiceName, d)
-	}
-	for i := range cfg.dataServices {
-		dw.dsNodes = append(dw.dsNodes, w.MustAddNode(sim.NodeConfig{Name: fmt.Sprintf("data-service-%d", i+1), Boot: bootDS}))
-	}
-	for i := range cfg.clients {
-		dw.clients = append(dw.clients, w.MustAddNode(sim.NodeConfig{Name: fmt.Sprintf("api-%d", i+1)}))
-	}
-	if dw.router, err = NewDataServiceRouter(DataServiceRouterOptions{Nodes: dw.dsNodes}); err != nil {
-		dw.fatalf("%v", err)
-	}
+	dw := &dsWorld{t: t, seed: cfg.seed, mode: cfg.mode, d: d, w: d.World, storage: d.Store, dsNodes: d.DataServices,
+		clients: d.ClientNodes, router: d.Router}
 	dw.run(sim.Millisecond)
 	return dw
 }
@@ -112,28 +81,28 @@ func (dw *dsWorld) run(d sim.Duration) {
 }
 
 // service returns the instance that serves channel.
-func (dw *dsWorld) service(channel Snowflake) *DataService {
+func (dw *dsWorld) service(channel store.Snowflake) *store.DataService {
 	node, ok := dw.router.Route(channel)
 	if !ok {
 		dw.fatalf("no data service for channel %d", channel)
 	}
-	return dw.services[node]
+	return dw.d.DataService(node)
 }
 
 // dsCaller is a process on a client node that sends the requests the test
 // gives it through the router, numbering them itself, and keeps every reply
 // it gets.
 type dsCaller struct {
-	router  *DataServiceRouter
-	next    RequestID
-	replies map[RequestID][]any
+	router  *store.DataServiceRouter
+	next    store.RequestID
+	replies map[store.RequestID][]any
 }
 
 // dsCall asks a dsCaller to send msg (its ID is filled in) and to say
 // which ID it used.
 type dsCall struct {
 	msg any
-	id  *RequestID
+	id  *store.RequestID
 }
 
 func (c *dsCaller) Receive(ctx *sim.Ctx, msg any) {
@@ -143,27 +112,27 @@ func (c *dsCaller) Receive(ctx *sim.Ctx, msg any) {
 		*m.id = c.next
 		req := m.msg
 		switch r := req.(type) {
-		case ReadPage:
+		case store.ReadPage:
 			r.ID = c.next
 			req = r
-		case WriteMessage:
+		case store.WriteMessage:
 			r.ID = c.next
 			req = r
-		case EditMessage:
+		case store.EditMessage:
 			r.ID = c.next
 			req = r
-		case DeleteMessage:
+		case store.DeleteMessage:
 			r.ID = c.next
 			req = r
 		}
 		if err := c.router.Send(ctx, req); err != nil {
 			panic(err)
 		}
-	case Ack:
+	case store.Ack:
 		c.replies[m.ID] = append(c.replies[m.ID], m)
-	case PageReply:
+	case store.PageReply:
 		c.replies[m.ID] = append(c.replies[m.ID], m)
-	case ErrorReply:
+	case store.ErrorReply:
 		c.replies[m.ID] = append(c.replies[m.ID], m)
 	default:
 		panic(fmt.Sprintf("dsCaller got a %T", msg))
@@ -172,7 +141,7 @@ func (c *dsCaller) Receive(ctx *sim.Ctx, msg any) {
 
 // caller spawns a dsCaller on the first client node.
 func (dw *dsWorld) caller() (sim.PID, *dsCaller) {
-	c := &dsCaller{router: dw.router, replies: map[RequestID][]any{}}
+	c := &dsCaller{router: dw.router, replies: map[store.RequestID][]any{}}
 	return dw.w.Spawn(dw.clients[0], "caller", c), c
 }
 
@@ -180,7 +149,7 @@ func (dw *dsWorld) caller() (sim.PID, *dsCaller) {
 // arrives; it returns the reply.
 func (dw *dsWorld) call(pid sim.PID, c *dsCaller, msg any) any {
 	dw.t.Helper()
-	var id RequestID
+	var id store.RequestID
 	dw.w.Send(pid, dsCall{msg: msg, id: &id})
 	ok, err := dw.w.RunUntilCond(func() bool { return id != 0 && len(c.replies[id]) > 0 }, 60*sim.Second)
 	if err != nil || !ok {
@@ -193,24 +162,24 @@ func (dw *dsWorld) call(pid sim.PID, c *dsCaller, msg any) any {
 }
 
 // write writes a message to channel through the tier and returns its ID.
-func (dw *dsWorld) write(pid sim.PID, c *dsCaller, channel Snowflake, content string) Snowflake {
+func (dw *dsWorld) write(pid sim.PID, c *dsCaller, channel store.Snowflake, content string) store.Snowflake {
 	dw.t.Helper()
-	switch r := dw.call(pid, c, WriteMessage{Channel: channel, Author: 7, Content: content}).(type) {
-	case Ack:
+	switch r := dw.call(pid, c, store.WriteMessage{Channel: channel, Author: 7, Content: content}).(type) {
+	case store.Ack:
 		return r.Message
-	case ErrorReply:
+	case store.ErrorReply:
 		dw.fatalf("write %q: %v", content, r.Err)
 	}
 	panic("unreachable")
 }
 
 // page reads channel's latest limit messages through the tier.
-func (dw *dsWorld) page(pid sim.PID, c *dsCaller, channel Snowflake, limit int) []Message {
+func (dw *dsWorld) page(pid sim.PID, c *dsCaller, channel store.Snowflake, limit int) []store.Message {
 	dw.t.Helper()
-	switch r := dw.call(pid, c, ReadPage{Query: Query{Channel: channel, Limit: limit}}).(type) {
-	case PageReply:
+	switch r := dw.call(pid, c, store.ReadPage{Query: store.Query{Channel: channel, Limit: limit}}).(type) {
+	case store.PageReply:
 		return r.Messages
-	case ErrorReply:
+	case store.ErrorReply:
 		dw.fatalf("read of channel %d: %v", channel, r.Err)
 	}
 	panic("unreachable")
@@ -227,7 +196,7 @@ type dsStoreLoad struct {
 func (dw *dsWorld) storeLoad() dsStoreLoad {
 	var l dsStoreLoad
 	for _, n := range dw.storage {
-		cs, rs := dw.coords[n].Stats(), dw.replicas[n].Stats()
+		cs, rs := dw.d.Coordinator(n).Stats(), dw.d.Replica(n).Stats()
 		l.coordRequests += cs.Requests
 		l.replicaReads += rs.Reads
 		l.replicaRows += rs.RowsTouched

@@ -166,6 +166,24 @@
 // 2 with coalescing and the cache (1000x), with replica CPU falling 70x and
 // ~833x.
 //
+// # Buggify
+//
+// Four sites (sim's Ctx.Buggify, on only in runs with buggify) make legal
+// but rare timings common; each is named and explained where it is asked:
+//   - "store/replica-late-reply" (replica.go): an answer to a coordinator
+//     (write ack, rows, bucket index) leaves 20-500 ms late, or one time in
+//     four 2-3 s late (past WriteTimeout: the coordinator hints the write
+//     and counts a miss). Late answers may be overtaken by later ones.
+//   - "store/commitlog-slow-sync" (replica.go): a commit log sync stalls the
+//     replica for 50-800 ms more.
+//   - "store/coordinator-early-timeout" (coord_op.go): an operation's
+//     deadline is a tenth to a half of the configured timeout.
+//   - "store/speculative-retry-at-once" (coord_read.go): a read round asks
+//     every replica believed up at once instead of after SpeculativeDelay.
+//
+// The data service tier (dataservice.go) has no site yet: no scenario
+// deploys it, so a site there would never fire in a sweep.
+//
 // # Not built yet (next steps)
 //
 //   - Group commit: under SyncPerBatch every write pays a whole sync.

@@ -1,7 +1,9 @@
-package store
+package store_test
 
 import (
 	"testing"
+
+	"github.com/guildsim/guildsim/system/store"
 )
 
 // BenchmarkHotChannel runs TestHotChannel's burst (2000 readers of one
@@ -13,12 +15,12 @@ import (
 //	go test ./system/store -run '^$' -bench HotChannel -benchtime 5x
 func BenchmarkHotChannel(b *testing.B) {
 	modes := []struct {
-		mode DataServiceMode
+		mode store.DataServiceMode
 		name string // metric suffix: no spaces or '+'
 	}{
-		{DataServiceOff, "off"},
-		{DataServiceCoalescing, "coalescing"},
-		{DataServiceCoalescingCache, "cache"},
+		{store.DataServiceOff, "off"},
+		{store.DataServiceCoalescing, "coalescing"},
+		{store.DataServiceCoalescingCache, "cache"},
 	}
 	res := make([]burstResult, len(modes))
 	wall := make([]float64, len(modes)) // seconds, summed over iterations

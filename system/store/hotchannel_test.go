@@ -1,4 +1,4 @@
-package store
+package store_test
 
 import (
 	"fmt"
@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/guildsim/guildsim/sim"
+	"github.com/guildsim/guildsim/system/store"
 )
 
 // The hot channel (issue 3's acceptance): an @everyone ping in a large guild
@@ -40,7 +41,7 @@ type burstGo struct{}
 // keeps every reply.
 type burstReader struct {
 	w       *sim.World
-	router  *DataServiceRouter
+	router  *store.DataServiceRouter
 	sentAt  sim.Time // true time
 	gotAt   sim.Time
 	replies []any
@@ -54,7 +55,7 @@ func (r *burstReader) Receive(ctx *sim.Ctx, msg any) {
 	switch msg.(type) {
 	case burstGo:
 		r.sentAt = r.w.Now()
-		if err := r.router.Send(ctx, ReadPage{ID: 1, Query: Query{Channel: dsChannel, Limit: burstLimit}}); err != nil {
+		if err := r.router.Send(ctx, store.ReadPage{ID: 1, Query: store.Query{Channel: dsChannel, Limit: burstLimit}}); err != nil {
 			panic(err)
 		}
 	default:
@@ -69,9 +70,9 @@ func (r *burstReader) Receive(ctx *sim.Ctx, msg any) {
 // acknowledgement arrived.
 type burstWriter struct {
 	w       *sim.World
-	router  *DataServiceRouter
+	router  *store.DataServiceRouter
 	ackAt   sim.Time
-	message Snowflake
+	message store.Snowflake
 	replies []any
 }
 
@@ -83,10 +84,10 @@ func (wr *burstWriter) Start(ctx *sim.Ctx) { ctx.SetTimer(burstWriteAt, burstGo{
 func (wr *burstWriter) Receive(ctx *sim.Ctx, msg any) {
 	switch m := msg.(type) {
 	case burstGo:
-		if err := wr.router.Send(ctx, WriteMessage{ID: 1, Channel: dsChannel, Author: 9, Content: burstPing}); err != nil {
+		if err := wr.router.Send(ctx, store.WriteMessage{ID: 1, Channel: dsChannel, Author: 9, Content: burstPing}); err != nil {
 			panic(err)
 		}
-	case Ack:
+	case store.Ack:
 		wr.ackAt, wr.message = wr.w.Now(), m.Message
 		wr.replies = append(wr.replies, msg)
 	default:
@@ -96,11 +97,11 @@ func (wr *burstWriter) Receive(ctx *sim.Ctx, msg any) {
 
 // burstResult is what one run of the burst measured, from the burst's start.
 type burstResult struct {
-	mode  DataServiceMode
-	load  dsStoreLoad      // the storage nodes' work during the burst
-	ds    DataServiceStats // the hot channel's instance
-	co    CoalescerStats
-	cache LRUStats
+	mode  store.DataServiceMode
+	load  dsStoreLoad            // the storage nodes' work during the burst
+	ds    store.DataServiceStats // the hot channel's instance
+	co    store.CoalescerStats
+	cache store.LRUStats
 	// afterAck counts readers that started after the writer had its
 	// acknowledgement: those that must see the write.
 	afterAck    int
@@ -112,7 +113,7 @@ type burstResult struct {
 // burstConfig picks the run: the parameters above are fixed.
 type burstConfig struct {
 	seed uint64
-	mode DataServiceMode
+	mode store.DataServiceMode
 }
 
 // runBurst builds the world in mode, fills the channel, runs the burst and
@@ -124,11 +125,11 @@ func runBurst(tb testing.TB, cfg burstConfig) burstResult {
 	mode := cfg.mode
 	dw := newDSWorld(tb, dsWorldConfig{seed: cfg.seed, mode: mode, clients: burstClientNodes})
 	pid, c := dw.caller()
-	var before []Message // the latest page before the write, newest first
+	var before []store.Message // the latest page before the write, newest first
 	for i := range burstMessages {
 		content := fmt.Sprintf("message %d", i)
 		id := dw.write(pid, c, dsChannel, content)
-		before = slices.Insert(before, 0, Message{ID: id, Channel: dsChannel, Author: 7, Content: content})
+		before = slices.Insert(before, 0, store.Message{ID: id, Channel: dsChannel, Author: 7, Content: content})
 	}
 	before = before[:burstLimit]
 	dw.run(100 * sim.Millisecond) // let the writes' stragglers settle
@@ -161,14 +162,14 @@ func runBurst(tb testing.TB, cfg burstConfig) burstResult {
 	if len(writer.replies) != 1 || writer.ackAt == 0 {
 		dw.fatalf("the writer got %v, want one Ack", writer.replies)
 	}
-	after := append([]Message{{ID: writer.message, Channel: dsChannel, Author: 9, Content: burstPing}}, before[:burstLimit-1]...)
+	after := append([]store.Message{{ID: writer.message, Channel: dsChannel, Author: 9, Content: burstPing}}, before[:burstLimit-1]...)
 	res := burstResult{mode: mode}
 	var total sim.Duration
 	for i, r := range readers {
 		if len(r.replies) != 1 {
 			dw.fatalf("reader %d got %d replies: %v", i, len(r.replies), r.replies)
 		}
-		p, ok := r.replies[0].(PageReply)
+		p, ok := r.replies[0].(store.PageReply)
 		if !ok || p.ID != 1 {
 			dw.fatalf("reader %d got %+v, want its PageReply", i, r.replies[0])
 		}
@@ -191,16 +192,16 @@ func runBurst(tb testing.TB, cfg burstConfig) burstResult {
 	res.meanLatency = total / burstReaders
 	res.load = dw.storeLoad().minus(load0)
 	ds, co, cache := svc.Stats(), svc.CoalescerStats(), svc.CacheStats()
-	res.ds = DataServiceStats{Reads: ds.Reads - ds0.Reads, StoreReads: ds.StoreReads - ds0.StoreReads,
+	res.ds = store.DataServiceStats{Reads: ds.Reads - ds0.Reads, StoreReads: ds.StoreReads - ds0.StoreReads,
 		CacheHits: ds.CacheHits - ds0.CacheHits, Coalesced: ds.Coalesced - ds0.Coalesced,
 		Uncoalesced: ds.Uncoalesced - ds0.Uncoalesced, Invalidations: ds.Invalidations - ds0.Invalidations}
-	res.co = CoalescerStats{QueriesStarted: co.QueriesStarted - co0.QueriesStarted, Requeries: co.Requeries - co0.Requeries}
-	res.cache = LRUStats{Hits: cache.Hits - cache0.Hits, Invalidations: cache.Invalidations - cache0.Invalidations}
+	res.co = store.CoalescerStats{QueriesStarted: co.QueriesStarted - co0.QueriesStarted, Requeries: co.Requeries - co0.Requeries}
+	res.cache = store.LRUStats{Hits: cache.Hits - cache0.Hits, Invalidations: cache.Invalidations - cache0.Invalidations}
 	if res.ds.Reads != burstReaders {
 		dw.fatalf("the hot channel's instance got %d reads, want all %d: routing must bring a channel to one instance", res.ds.Reads, burstReaders)
 	}
 	for _, n := range dw.dsNodes {
-		if s := dw.services[n]; s != svc && s.Stats().Reads != 0 {
+		if s := dw.d.DataService(n); s != svc && s.Stats().Reads != 0 {
 			dw.fatalf("instance on node %d served %d reads of a channel routed elsewhere", n, s.Stats().Reads)
 		}
 	}
@@ -213,8 +214,8 @@ func runBurst(tb testing.TB, cfg burstConfig) burstResult {
 	return res
 }
 
-func pageIDsOf(ms []Message) []Snowflake {
-	out := make([]Snowflake, len(ms))
+func pageIDsOf(ms []store.Message) []store.Snowflake {
+	out := make([]store.Snowflake, len(ms))
 	for i := range ms {
 		out[i] = ms[i].ID
 	}
@@ -244,8 +245,8 @@ func TestHotChannel(t *testing.T) {
 
 func testHotChannel(t *testing.T, seed uint64) {
 	replay := fmt.Sprintf("replay: go test ./system/store -run '^TestHotChannel$/^seed=%d$' -count=1 -v", seed)
-	modes := []DataServiceMode{DataServiceOff, DataServiceCoalescing, DataServiceCoalescingCache}
-	res := map[DataServiceMode]burstResult{}
+	modes := []store.DataServiceMode{store.DataServiceOff, store.DataServiceCoalescing, store.DataServiceCoalescingCache}
+	res := map[store.DataServiceMode]burstResult{}
 	for _, mode := range modes {
 		r := runBurst(t, burstConfig{seed: seed, mode: mode})
 		res[mode] = r
@@ -254,7 +255,7 @@ func testHotChannel(t *testing.T, seed uint64) {
 			seed, mode, r.ds.StoreReads, r.load.coordRequests, r.load.replicaReads, r.load.replicaRows, r.load.replicaBusy,
 			r.ds.CacheHits, r.ds.Coalesced, r.co.Requeries, r.afterAck, r.meanLatency, r.maxLatency)
 	}
-	off := res[DataServiceOff]
+	off := res[store.DataServiceOff]
 	if off.ds.StoreReads != burstReaders {
 		t.Fatalf("seed=%d: with the tier off every read is a store query: got %d, want %d\n%s", seed, off.ds.StoreReads, burstReaders, replay)
 	}
@@ -272,12 +273,12 @@ func testHotChannel(t *testing.T, seed uint64) {
 			t.Fatalf("seed=%d %s: no reader started after the write's ack; the stale-read check has no teeth\n%s", seed, mode, replay)
 		}
 	}
-	cached, coalescing := res[DataServiceCoalescingCache], res[DataServiceCoalescing]
+	cached, coalescing := res[store.DataServiceCoalescingCache], res[store.DataServiceCoalescing]
 	if cached.ds.StoreReads >= coalescing.ds.StoreReads || cached.ds.CacheHits == 0 || cached.cache.Invalidations == 0 {
 		t.Fatalf("seed=%d: the cache must save queries beyond coalescing and be invalidated by the write: %d store reads with it, %d without; %d hits, %d invalidations\n%s",
 			seed, cached.ds.StoreReads, coalescing.ds.StoreReads, cached.ds.CacheHits, cached.cache.Invalidations, replay)
 	}
-	if again := runBurst(t, burstConfig{seed: seed, mode: DataServiceCoalescingCache}); again.fingerprint != cached.fingerprint {
+	if again := runBurst(t, burstConfig{seed: seed, mode: store.DataServiceCoalescingCache}); again.fingerprint != cached.fingerprint {
 		t.Fatalf("seed=%d: the same seed gave fingerprints %#x and %#x\n%s", seed, cached.fingerprint, again.fingerprint, replay)
 	}
 }

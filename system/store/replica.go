@@ -47,19 +47,45 @@ type ReplicaStats struct {
 
 // NewReplica returns a replica handler to spawn on a storage node.
 func NewReplica(opts ReplicaOptions) (*Replica, error) {
-	if opts.Name == "" {
-		opts.Name = DefaultReplicaName
-	}
-	eo, err := opts.Engine.withDefaults()
+	opts, err := opts.Effective()
 	if err != nil {
 		return nil, err
 	}
-	opts.Engine = eo
-	opts.Cost = opts.Cost.withDefaults()
 	return &Replica{opts: opts}, nil
 }
 
 type syncTick struct{}
+
+// lateReply is an answer the replica holds back for a while (buggify:
+// see reply); the timer delivers it to the replica, which sends it on.
+type lateReply struct {
+	to  sim.PID
+	msg any
+}
+
+// Buggify sites of the replica (sim's Ctx.Buggify; on only in runs that ask
+// for it). Each makes a legal but rare timing common:
+//   - replicaLateReply: an answer to a coordinator leaves late (a GC pause,
+//     a compaction, a queue in front of the disk), usually past the
+//     coordinator's speculative delay, now and then past its write timeout.
+//     Cassandra's replicas answer from thread pools, so answers to one
+//     coordinator need not keep request order: a late one may be overtaken.
+//   - slowSync: a commit log sync stalls (an ext4 journal commit, a busy
+//     device): the replica is busy for longer, everything queued behind it
+//     waits.
+const (
+	siteReplicaLateReply = "store/replica-late-reply"
+	siteSlowSync         = "store/commitlog-slow-sync"
+)
+
+// Buggify delays, GUESSes in the range real clusters report.
+const (
+	lateReplyShortMax = 500 * sim.Millisecond // past SpeculativeDelay (20 ms), within WriteTimeout
+	lateReplyLongMin  = DefaultWriteTimeout
+	lateReplyLongMax  = DefaultWriteTimeout + sim.Second
+	slowSyncStallMin  = 50 * sim.Millisecond
+	slowSyncStallMax  = 800 * sim.Millisecond
+)
 
 // Start registers the replica and opens the engine from the commit log.
 func (r *Replica) Start(ctx *sim.Ctx) {
@@ -82,22 +108,26 @@ func (r *Replica) Receive(ctx *sim.Ctx, msg any) {
 			r.stats.Repairs += uint64(len(m.writes))
 			return
 		}
-		ctx.Send(ctx.Sender(), replicaWriteAck{op: m.op, leg: m.leg, node: ctx.Node(), err: err})
+		r.reply(ctx, replicaWriteAck{op: m.op, leg: m.leg, node: ctx.Node(), err: err})
 	case hintBatch:
 		err := r.apply(ctx, m.writes)
 		r.stats.Hints += uint64(len(m.writes))
 		ctx.Send(ctx.Sender(), hintAck{seq: m.seq, node: ctx.Node(), err: err})
 	case replicaRead:
-		ctx.Send(ctx.Sender(), r.read(ctx, m))
+		r.reply(ctx, r.read(ctx, m))
 	case replicaIndexRead:
 		bs := r.engine.Buckets(m.channel, m.from, m.backwards, m.limit)
 		r.work(ctx, r.opts.Cost.read(ReadCost{RowsTouched: len(bs)}))
-		ctx.Send(ctx.Sender(), replicaIndex{op: m.op, round: m.round, node: ctx.Node(), buckets: bs})
+		r.reply(ctx, replicaIndex{op: m.op, round: m.round, node: ctx.Node(), buckets: bs})
 	case probe:
 		ctx.Send(ctx.Sender(), probeAck{node: ctx.Node()})
 	case syncTick:
+		syncs := r.engine.Stats().Syncs
 		r.engine.Sync(ctx.Disk())
+		r.maybeSlowSync(ctx, syncs)
 		ctx.SetTimer(r.opts.Engine.SyncPeriod, syncTick{})
+	case lateReply:
+		ctx.Send(m.to, m.msg)
 	default:
 		sim.Assertf(false, "store: replica got an unknown message %T", msg)
 	}
@@ -106,11 +136,36 @@ func (r *Replica) Receive(ctx *sim.Ctx, msg any) {
 // apply writes ws through the engine (commit log first, then memory).
 func (r *Replica) apply(ctx *sim.Ctx, ws []Write) error {
 	r.work(ctx, r.opts.Cost.write(len(ws)))
+	syncs := r.engine.Stats().Syncs
 	if err := r.engine.Apply(ctx.Disk(), ws...); err != nil {
 		return err
 	}
+	r.maybeSlowSync(ctx, syncs)
 	r.stats.Writes += uint64(len(ws))
 	return nil
+}
+
+// reply answers the coordinator that sent the request being handled, at
+// once or, at the replicaLateReply buggify site, after a delay. The write
+// is applied either way: only its acknowledgement is late.
+func (r *Replica) reply(ctx *sim.Ctx, msg any) {
+	if !ctx.Buggify(siteReplicaLateReply) {
+		ctx.Send(ctx.Sender(), msg)
+		return
+	}
+	d := ctx.Rand().Duration(DefaultSpeculativeDelay, lateReplyShortMax)
+	if ctx.Rand().Chance(1, 4) {
+		d = ctx.Rand().Duration(lateReplyLongMin, lateReplyLongMax)
+	}
+	ctx.SetTimer(d, lateReply{to: ctx.Sender(), msg: msg})
+}
+
+// maybeSlowSync stalls the replica if the engine synced its log since it
+// counted syncsBefore and the slowSync buggify site fires.
+func (r *Replica) maybeSlowSync(ctx *sim.Ctx, syncsBefore uint64) {
+	if r.engine.Stats().Syncs != syncsBefore && ctx.Buggify(siteSlowSync) {
+		r.work(ctx, ctx.Rand().Duration(slowSyncStallMin, slowSyncStallMax))
+	}
 }
 
 // read serves a point read or a partition scan.
