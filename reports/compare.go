@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"html/template"
+	"image/color"
 	"io"
 	"math"
 	"os"
@@ -15,6 +16,8 @@ import (
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
 )
 
 // Comparison is the input of a fanout-strategy comparison (guildsim compare):
@@ -29,6 +32,10 @@ type Comparison struct {
 	Notes []string
 	Rows  []CompareRow
 	CDFs  []StrategyLatencies
+	// LatencyTarget is the delivery latency the fanout should keep its
+	// p99 under: drawn as a line on the latency figures, and the
+	// conclusion names the strategies that meet it. Zero: no target.
+	LatencyTarget time.Duration
 }
 
 // CompareRow is the outcome of one strategy at one guild size.
@@ -102,13 +109,14 @@ func WriteComparison(dir string, c *Comparison) (*ComparisonReport, error) {
 	// network messages per delivery beside 1), and on a linear axis all but
 	// the worst would lie flat on zero.
 	metric := func(name, title, yLabel string, of func(CompareRow) float64) error {
-		return add(drawVsMembers(dir, name, title, yLabel, rows, strategies, of))
+		return add(drawVsMembers(dir, name, title, yLabel, rows, strategies, of, vsOptions{}))
 	}
-	if err := metric(FigureP99VsMembers, "p99 delivery latency vs guild size", "p99 delivery latency (ms, log scale)",
-		func(r CompareRow) float64 { return ms(r.P99) }); err != nil {
+	if err := add(drawVsMembers(dir, FigureP99VsMembers, "p99 delivery latency vs guild size", "p99 delivery latency (log scale)",
+		rows, strategies, func(r CompareRow) float64 { return ms(r.P99) },
+		vsOptions{target: ms(c.LatencyTarget), label: latencyLabel})); err != nil {
 		return nil, err
 	}
-	if err := add(drawCompareCDF(dir, c.CDFs, strategies)); err != nil {
+	if err := add(drawCompareCDF(dir, c.CDFs, strategies, c.LatencyTarget)); err != nil {
 		return nil, err
 	}
 	if err := metric(FigureMessagesPerDelivery, "Network messages per delivered message", "network messages / delivery (log scale)",
@@ -138,7 +146,8 @@ func WriteComparison(dir string, c *Comparison) (*ComparisonReport, error) {
 		title = "guildsim fanout comparison"
 	}
 	var html bytes.Buffer
-	page := comparePage{Title: title, Notes: c.Notes, Rows: rows, Figures: embedFigures(figs)}
+	page := comparePage{Title: title, Notes: c.Notes, Rows: rows, Figures: embedFigures(figs),
+		Conclusions: conclude(rows, c.LatencyTarget), Target: c.LatencyTarget}
 	if err := compareTemplate.Execute(&html, page); err != nil {
 		return nil, fmt.Errorf("reports: rendering %s: %w", CompareHTMLFile, err)
 	}
@@ -181,7 +190,14 @@ func strategiesOf(rows []CompareRow) []string {
 // on log x and y axes: sizes span orders of magnitude (1k to 100k members),
 // and so do the strategies' figures. A value of zero or less cannot be drawn
 // on a log axis; such points stay in the CSV and the table.
-func drawVsMembers(dir, name, title, yLabel string, rows []CompareRow, strategies []string, of func(CompareRow) float64) (Figure, error) {
+// vsOptions are drawVsMembers' extras: a target line at y = target (in the
+// metric's unit; 0: none) and how to label the y axis's powers of ten.
+type vsOptions struct {
+	target float64
+	label  func(float64) string
+}
+
+func drawVsMembers(dir, name, title, yLabel string, rows []CompareRow, strategies []string, of func(CompareRow) float64, vo vsOptions) (Figure, error) {
 	p := newPlot(title, "guild members (log scale)", yLabel)
 	minMembers, maxMembers := math.Inf(1), math.Inf(-1)
 	minY, maxY := math.Inf(1), math.Inf(-1)
@@ -206,6 +222,20 @@ func drawVsMembers(dir, name, title, yLabel string, rows []CompareRow, strategie
 	if math.IsInf(minMembers, 0) {
 		return saveEmpty(p, dir, name)
 	}
+	entries := len(strategies)
+	if vo.target > 0 {
+		// The target widens the axis so that it always shows, met or not.
+		minY, maxY = math.Min(minY, vo.target), math.Max(maxY, vo.target)
+		ty := math.Log10(vo.target)
+		l, err := plotter.NewLine(plotter.XYs{{X: minMembers / 1.5, Y: ty}, {X: maxMembers * 1.5, Y: ty}})
+		if err != nil {
+			return Figure{}, err
+		}
+		l.LineStyle = targetStyle
+		p.Add(l)
+		p.Legend.Add(targetName(vo.target, vo.label), l)
+		entries++
+	}
 	p.X.Scale = plot.LogScale{}
 	p.X.Tick.Marker = plot.LogTicks{Prec: -1}
 	// Pad the x range so that a single size still gives a positive range
@@ -222,20 +252,23 @@ func drawVsMembers(dir, name, title, yLabel string, rows []CompareRow, strategie
 	}
 	lo, hi = lo-0.15, hi+0.15
 	// Room at the top for the legend, drawn inside the top corner.
-	used := min(0.4, logLegendLineShare*float64(len(strategies)+1))
+	used := min(0.4, logLegendLineShare*float64(entries+1))
 	p.Y.Min, p.Y.Max = lo, lo+(hi-lo)/(1-used)
-	p.Y.Tick.Marker = log10Ticks{top: hi}
+	p.Y.Tick.Marker = log10Ticks{top: hi, label: vo.label}
 	// The metrics grow with guild size, so the top left is the emptiest corner.
 	p.Legend.Left = true
 	return saveFigure(p, dir, name, false)
 }
 
 // log10Ticks marks an axis whose values are log10 of the data: a labelled
-// tick at each power of ten, showing the value it stands for, and unlabelled
-// ones at 2-9 times it, up to top (above it is the legend's room, where a
-// tick would suggest values that no row can have, such as a busy share of
-// 100).
-type log10Ticks struct{ top float64 }
+// tick at each power of ten, showing the value it stands for (as label
+// says, or plainly), and unlabelled ones at 2-9 times it, up to top (above
+// it is the legend's room, where a tick would suggest values that no row
+// can have, such as a busy share of 100).
+type log10Ticks struct {
+	top   float64
+	label func(float64) string
+}
 
 // Ticks implements plot.Ticker.
 func (t log10Ticks) Ticks(min, max float64) []plot.Tick {
@@ -243,15 +276,41 @@ func (t log10Ticks) Ticks(min, max float64) []plot.Tick {
 	var ticks []plot.Tick
 	for e := math.Floor(min); e <= math.Ceil(max); e++ {
 		if e >= min && e <= max {
-			ticks = append(ticks, plot.Tick{Value: e, Label: strconv.FormatFloat(math.Pow10(int(e)), 'f', -1, 64)})
+			v := math.Pow10(int(e))
+			label := strconv.FormatFloat(v, 'f', -1, 64)
+			if t.label != nil {
+				label = t.label(v)
+			}
+			ticks = append(ticks, plot.Tick{Value: e, Label: label})
 		}
 		for k := 2.0; k < 10; k++ {
 			if v := e + math.Log10(k); v >= min && v <= max {
-				ticks = append(ticks, plot.Tick{Value: v})
+				tick := plot.Tick{Value: v}
+				// On a range of less than two decades the powers of ten
+				// alone leave one label or none: 2 and 5 times them too.
+				if max-min < 2 && (k == 2 || k == 5) {
+					tick.Label = strconv.FormatFloat(k*math.Pow10(int(e)), 'f', -1, 64)
+					if t.label != nil {
+						tick.Label = t.label(k * math.Pow10(int(e)))
+					}
+				}
+				ticks = append(ticks, tick)
 			}
 		}
 	}
 	return ticks
+}
+
+// targetStyle draws the latency target: a dark dashed line that no
+// strategy's colour is mistaken for.
+var targetStyle = draw.LineStyle{Color: color.NRGBA{R: 200, G: 0, B: 0, A: 255}, Width: vg.Points(1.2), Dashes: []vg.Length{vg.Points(6), vg.Points(3)}}
+
+func targetName(target float64, label func(float64) string) string {
+	v := strconv.FormatFloat(target, 'f', -1, 64)
+	if label != nil {
+		v = label(target)
+	}
+	return v + " target"
 }
 
 // logLegendLineShare is the share of a log plot's height one legend line
@@ -261,31 +320,25 @@ const logLegendLineShare = 0.06
 // drawCompareCDF draws each strategy's latency CDF at the largest size, on a
 // log latency axis: one strategy's p99 may be a hundred times another's. A
 // strategy keeps the colour it has in the other figures (its place in
-// strategies).
-func drawCompareCDF(dir string, cdfs []StrategyLatencies, strategies []string) (Figure, error) {
+// strategies). A positive target is drawn as a vertical line.
+func drawCompareCDF(dir string, cdfs []StrategyLatencies, strategies []string, target time.Duration) (Figure, error) {
 	title := "Delivery latency CDF at the largest guild size"
 	largest := 0
 	for _, c := range cdfs {
 		largest = max(largest, c.Members)
 	}
 	if largest > 0 {
-		title = fmt.Sprintf("Delivery latency CDF at %d members", largest)
+		title = fmt.Sprintf("Delivery latency CDF at %s members", thousands(largest))
 	}
-	p := newPlot(title, "delivery latency (ms, log scale)", "fraction of deliveries")
+	p := newPlot(title, "delivery latency (log scale)", "fraction of deliveries")
 	drawn := 0
 	minX, maxX := math.Inf(1), math.Inf(-1)
 	for i, c := range cdfs {
 		sorted := slices.Clone(c.Latencies)
 		slices.Sort(sorted)
-		// A log axis cannot show a latency of zero or less.
-		k, _ := slices.BinarySearch(sorted, 1)
-		if k == len(sorted) {
+		xys, ok := logCDFXYs(sorted)
+		if !ok {
 			continue
-		}
-		xys := cdfXYs(sorted[k:])
-		for j := range xys {
-			// Fractions of all the deliveries, not only the positive ones.
-			xys[j].Y = (float64(k) + xys[j].Y*float64(len(sorted)-k)) / float64(len(sorted))
 		}
 		colour := i
 		if j := slices.Index(strategies, c.Strategy); j >= 0 {
@@ -300,11 +353,23 @@ func drawCompareCDF(dir string, cdfs []StrategyLatencies, strategies []string) (
 	if drawn == 0 {
 		return saveEmpty(p, dir, FigureCompareCDF)
 	}
-	p.X.Scale = plot.LogScale{}
-	p.X.Tick.Marker = plot.LogTicks{Prec: -1}
-	// At least one decade, so that LogTicks has ticks to draw.
-	p.X.Min, p.X.Max = minX/1.5, math.Max(maxX*1.5, minX*10)
+	if target > 0 {
+		tx := math.Log10(ms(target))
+		minX, maxX = math.Min(minX, tx), math.Max(maxX, tx)
+		l, err := plotter.NewLine(plotter.XYs{{X: tx, Y: 0}, {X: tx, Y: 1}})
+		if err != nil {
+			return Figure{}, err
+		}
+		l.LineStyle = targetStyle
+		p.Add(l)
+		p.Legend.Add(targetName(ms(target), latencyLabel), l)
+	}
+	// At least one decade, so that a labelled tick shows.
+	lo, hi := minX-0.15, math.Max(maxX+0.15, minX+1)
+	p.X.Min, p.X.Max = lo, hi
+	p.X.Tick.Marker = log10Ticks{top: hi, label: latencyLabel}
 	p.Y.Min, p.Y.Max = 0, 1
+	p.Y.Tick.Marker = plainTicks{}
 	// Fast strategies climb at the left, slow ones at the right: the top
 	// left is empty once the fastest has not reached its median yet.
 	p.Legend.Left = true
@@ -357,10 +422,12 @@ func WriteFiguresCSV(w io.Writer, rows []CompareRow) error {
 }
 
 type comparePage struct {
-	Title   string
-	Notes   []string
-	Rows    []CompareRow
-	Figures []embeddedFigure
+	Title       string
+	Notes       []string
+	Rows        []CompareRow
+	Figures     []embeddedFigure
+	Conclusions []conclusion
+	Target      time.Duration
 }
 
 var compareTemplate = template.Must(template.New("compare.html").Funcs(funcs).Parse(figuresTemplate + `<!DOCTYPE html>
@@ -372,17 +439,26 @@ var compareTemplate = template.Must(template.New("compare.html").Funcs(funcs).Pa
 </head>
 <body>
 <h1>{{.Title}}</h1>
-{{range .Notes}}<p>{{.}}</p>
-{{end}}
-<h2 id="figures">Figures</h2>
-{{if .Rows}}<table>
-<tr><th>strategy</th><th>members</th><th>p50</th><th>p99</th><th>max</th><th>network messages / delivery</th><th>guild busy share</th><th>deliveries</th><th>unread notifications</th><th>network messages</th></tr>
-{{range .Rows}}<tr class="row"><td>{{.Strategy}}</td><td class="num">{{.Members}}</td><td class="num">{{dur .P50}}</td><td class="num">{{dur .P99}}</td><td class="num">{{dur .Max}}</td><td class="num">{{printf "%.3f" .NetworkMessagesPerDelivery}}</td><td class="num">{{printf "%.1f%%" (percent .GuildBusyShare)}}</td><td class="num">{{.Deliveries}}</td><td class="num">{{.UnreadNotifications}}</td><td class="num">{{.NetworkMessages}}</td></tr>
+{{if .Conclusions}}<div class="conclusion" id="conclusion">
+<ul>
+{{range .Conclusions}}<li class="conclusion-line"><b>{{thousands .Members}} members</b>:{{range $i, $m := .Metrics}}{{if $i}};{{end}} {{$m.Metric}}: <b>{{join $m.Winners " = "}}</b> {{$m.Value}}{{if $m.Fewer}} (delivers to fewer clients){{end}}{{with $m.Next}} (next {{.}}){{end}}{{end}}{{if $.Target}}; p99 under the {{human $.Target}} target: {{if .UnderTarget}}{{join .UnderTarget ", "}}{{else}}none{{end}}{{end}}.</li>
+{{end}}</ul>
+<p class="muted">Lower is better on every figure. Where strategies tie at the precision shown, all are named.</p>
+</div>{{end}}
+
+<h2 id="figures">Results</h2>
+{{if .Rows}}<table class="fit">
+<tr><th>strategy</th><th class="num">members</th><th class="num">p50</th><th class="num">p99</th><th class="num">max</th><th class="num">network messages / delivery</th><th class="num">guild busy share</th><th class="num">deliveries</th><th class="num">unread notifications</th><th class="num">network messages</th></tr>
+{{range .Rows}}<tr class="row"><td>{{.Strategy}}</td><td class="num">{{thousands .Members}}</td><td class="num">{{human .P50}}</td><td class="num">{{human .P99}}</td><td class="num">{{human .Max}}</td><td class="num">{{ratio .NetworkMessagesPerDelivery}}</td><td class="num">{{share .GuildBusyShare}}</td><td class="num">{{thousands .Deliveries}}</td><td class="num">{{thousands .UnreadNotifications}}</td><td class="num">{{thousands64 .NetworkMessages}}</td></tr>
 {{end}}</table>{{else}}<p>No results.</p>{{end}}
-<p><a href="` + FiguresCSVFile + `">` + FiguresCSVFile + `</a></p>
+<p class="muted">Rounded for reading; <a href="` + FiguresCSVFile + `">` + FiguresCSVFile + `</a> has every digit.</p>
 
 <h2 id="plots">Plots</h2>
 {{template "figures" .Figures}}
+
+{{if .Notes}}<h2 id="notes">How these were measured</h2>
+{{range .Notes}}<p>{{.}}</p>
+{{end}}{{end}}
 </body>
 </html>
 `))

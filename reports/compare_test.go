@@ -2,7 +2,9 @@ package reports
 
 import (
 	"encoding/csv"
+	"html"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -121,5 +123,117 @@ func TestWriteComparisonDegenerate(t *testing.T) {
 				t.Errorf("csv: got %d records, want %d", len(recs), 1+len(c.Rows))
 			}
 		})
+	}
+}
+
+// TestCompareConclusion: compare.html opens with one line per guild size
+// naming, for each figure, the strategy with the lowest value at that
+// size (computed here from the rows given), the strategies whose p99 is
+// under the target, and a winner that delivered to fewer clients.
+func TestCompareConclusion(t *testing.T) {
+	c := syntheticComparison()
+	c.LatencyTarget = 20 * time.Millisecond
+	// relays+passive delivers to a tenth of the members.
+	for i := range c.Rows {
+		if c.Rows[i].Strategy == "relays+passive" {
+			c.Rows[i].Deliveries /= 10
+		}
+	}
+	rep, err := WriteComparison(t.TempDir(), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := readFile(t, rep.HTML)
+	lines := regexp.MustCompile(`(?s)<li class="conclusion-line">(.*?)</li>`).FindAllStringSubmatch(page, -1)
+	sizes := map[int]bool{}
+	for _, r := range c.Rows {
+		sizes[r.Members] = true
+	}
+	if len(lines) != len(sizes) {
+		t.Fatalf("conclusion lines: got %d, want one per size (%d)", len(lines), len(sizes))
+	}
+	if strings.Index(page, `id="conclusion"`) > strings.Index(page, `<table`) {
+		t.Error("the conclusion is not above the table")
+	}
+	for _, l := range lines {
+		line := html.UnescapeString(l[1])
+		var size int
+		for m := range sizes {
+			if strings.HasPrefix(line, "<b>"+thousands(m)+" members</b>") {
+				size = m
+			}
+		}
+		if size == 0 {
+			t.Fatalf("conclusion line names no size: %s", line)
+		}
+		best := func(of func(CompareRow) float64) CompareRow {
+			var b CompareRow
+			for _, r := range c.Rows {
+				if r.Members == size && (b.Strategy == "" || of(r) < of(b)) {
+					b = r
+				}
+			}
+			return b
+		}
+		p99 := best(func(r CompareRow) float64 { return float64(r.P99) })
+		net := best(func(r CompareRow) float64 { return r.NetworkMessagesPerDelivery })
+		cpu := best(func(r CompareRow) float64 { return r.GuildBusyShare })
+		for _, want := range []string{
+			"lowest p99: <b>" + p99.Strategy + "</b> " + humanDuration(p99.P99),
+			"fewest network messages per delivery: <b>" + net.Strategy + "</b> " + humanRatio(net.NetworkMessagesPerDelivery),
+			"least guild CPU: <b>" + cpu.Strategy + "</b> " + humanShare(cpu.GuildBusyShare),
+		} {
+			if !strings.Contains(line, want) {
+				t.Errorf("%d members: line lacks %q:\n%s", size, want, line)
+			}
+		}
+		if p99.Strategy == "relays+passive" && !strings.Contains(line, humanDuration(p99.P99)+" (delivers to fewer clients)") {
+			t.Errorf("%d members: the p99 winner delivers to fewer clients and the line does not say so:\n%s", size, line)
+		}
+		var under []string
+		for _, r := range sortedRows(c.Rows) {
+			if r.Members == size && r.P99 < c.LatencyTarget {
+				under = append(under, r.Strategy)
+			}
+		}
+		want := "none"
+		if len(under) > 0 {
+			want = strings.Join(under, ", ")
+		}
+		if !strings.Contains(line, "p99 under the "+humanDuration(c.LatencyTarget)+" target: "+want+".") {
+			t.Errorf("%d members: line does not name %q under the target:\n%s", size, want, line)
+		}
+	}
+	// The target is drawn on both latency figures.
+	for _, f := range rep.Figures {
+		svg := readFile(t, f.SVG)
+		drawn := strings.Contains(svg, ">20 ms target</text>")
+		if latency := f.Name == FigureP99VsMembers || f.Name == FigureCompareCDF; drawn != latency {
+			t.Errorf("%s: target drawn %v, want %v", f.Name, drawn, latency)
+		}
+	}
+}
+
+// TestCompareConclusionTie: strategies equal at the precision shown are
+// named together, and the runner-up is the first that differs.
+func TestCompareConclusionTie(t *testing.T) {
+	rows := []CompareRow{
+		{Strategy: "a", Members: 10, P99: 31 * time.Millisecond, NetworkMessagesPerDelivery: 1, GuildBusyShare: 0.5},
+		{Strategy: "b", Members: 10, P99: 31*time.Millisecond + 100*time.Microsecond, NetworkMessagesPerDelivery: 2, GuildBusyShare: 0.5},
+		{Strategy: "c", Members: 10, P99: 40 * time.Millisecond, NetworkMessagesPerDelivery: 3, GuildBusyShare: 0.4},
+	}
+	got := conclude(rows, 0)
+	if len(got) != 1 {
+		t.Fatalf("got %d lines, want 1", len(got))
+	}
+	p99 := got[0].Metrics[0]
+	if strings.Join(p99.Winners, ",") != "a,b" || p99.Next != "c "+humanDuration(rows[2].P99) {
+		t.Errorf("p99: winners %v next %q, want a and b tied, c next", p99.Winners, p99.Next)
+	}
+	if cpu := got[0].Metrics[2]; strings.Join(cpu.Winners, ",") != "c" {
+		t.Errorf("cpu: winners %v, want c", cpu.Winners)
+	}
+	if got[0].UnderTarget != nil {
+		t.Errorf("no target, yet strategies under it: %v", got[0].UnderTarget)
 	}
 }

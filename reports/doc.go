@@ -10,9 +10,13 @@
 //     verdicts, fault windows and the measured series. Instants are offsets of
 //     simulated time from the start of the run.
 //  2. Call WriteRun(dir, &run). It creates dir and writes:
-//     report.html, summary.json, and the figures latency-cdf,
-//     latency-over-time, mailbox-depth and connected-clients, each as .svg
-//     and .png. Fault windows are shaded red on the time plots.
+//     report.html, summary.json, and the figures fault-timeline (one lane
+//     per node, one bar per fault on each node it hit), acked-per-second,
+//     latency-over-time, latency-cdf, connected-clients and mailbox-depth,
+//     each as .svg and .png. Every time plot shares one time axis with the
+//     run's phases shaded and each failing checker's first violation
+//     (Verdict.At) as a red line; a stretch without samples is drawn as a
+//     gap. An HTML artifact in the folder gets a link back to report.html.
 //  3. report.html needs no other file: figures are embedded as data: URIs
 //     and the style is inline; links to the SVG/PNG files, summary.json and
 //     each verdict's Artifact (e.g. Porcupine's visualisation) are relative,
@@ -71,6 +75,10 @@
 // guild_busy_share; one line per row, strategies in the order first given,
 // then by size) and the figures p99-vs-members, latency-cdf-largest,
 // messages-per-delivery and guild-busy-share (log x axis for guild size).
+// compare.html opens with one line per guild size naming the winner on
+// p99, network messages per delivery and guild busy share, and the
+// strategies under Comparison.LatencyTarget (also drawn on the latency
+// figures).
 //
 // # Limits
 //

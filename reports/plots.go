@@ -3,7 +3,6 @@ package reports
 import (
 	"bytes"
 	"fmt"
-	"image/color"
 	"math"
 	"os"
 	"path/filepath"
@@ -36,9 +35,6 @@ const (
 
 // maxCDFPoints bounds the points drawn per CDF line.
 const maxCDFPoints = 2000
-
-// faultColor shades fault windows: a translucent red that leaves lines readable.
-var faultColor = color.NRGBA{R: 220, G: 50, B: 47, A: 48}
 
 func newPlot(title, xLabel, yLabel string) *plot.Plot {
 	p := plot.New()
@@ -104,53 +100,6 @@ func addPoints(p *plot.Plot, i int, name string, xys plotter.XYs) error {
 	return nil
 }
 
-// faultBands shades fault windows over the whole height of a time plot, the
-// way Jepsen's reports do, so that a latency spike lines up with its cause.
-// An instantaneous fault is drawn as a thin band.
-type faultBands []FaultWindow
-
-// Plot implements plot.Plotter.
-func (fb faultBands) Plot(c draw.Canvas, p *plot.Plot) {
-	trX, _ := p.Transforms(&c)
-	minWidth := vg.Points(1.5)
-	for _, f := range fb {
-		x0, x1 := trX(seconds(f.Start)), trX(seconds(f.End))
-		if f.Instantaneous() || x1-x0 < minWidth {
-			x1 = x0 + minWidth
-		}
-		rect := []vg.Point{{X: x0, Y: c.Min.Y}, {X: x1, Y: c.Min.Y}, {X: x1, Y: c.Max.Y}, {X: x0, Y: c.Max.Y}}
-		c.FillPolygon(faultColor, c.ClipPolygonX(rect))
-	}
-}
-
-// DataRange implements plot.DataRanger: the windows widen the time axis but
-// leave the value axis to the data (infinities are ignored by plot.Add).
-func (fb faultBands) DataRange() (xmin, xmax, ymin, ymax float64) {
-	xmin, xmax = math.Inf(1), math.Inf(-1)
-	for _, f := range fb {
-		xmin = math.Min(xmin, seconds(f.Start))
-		xmax = math.Max(xmax, seconds(max(f.Start, f.End)))
-	}
-	return xmin, xmax, math.Inf(1), math.Inf(-1)
-}
-
-// Thumbnail implements plot.Thumbnailer for the legend.
-func (fb faultBands) Thumbnail(c *draw.Canvas) {
-	pts := []vg.Point{{X: c.Min.X, Y: c.Min.Y}, {X: c.Max.X, Y: c.Min.Y}, {X: c.Max.X, Y: c.Max.Y}, {X: c.Min.X, Y: c.Max.Y}}
-	c.FillPolygon(faultColor, pts)
-}
-
-// shadeFaults adds fault windows to a time plot. They are added before the
-// data so that lines are drawn over the shading.
-func shadeFaults(p *plot.Plot, faults []FaultWindow) {
-	if len(faults) == 0 {
-		return
-	}
-	fb := faultBands(faults)
-	p.Add(fb)
-	p.Legend.Add("fault", fb)
-}
-
 // legendHeadroom raises the top of the value axis so that a legend of
 // entries lines, drawn inside the top corner, does not sit on the highest
 // data. Each line takes about legendLineShare of the plot's height.
@@ -162,8 +111,13 @@ func legendHeadroom(p *plot.Plot, entries int) {
 	}
 }
 
-// saveFigure writes p as dir/name.svg and dir/name.png.
+// saveFigure writes p as dir/name.svg and dir/name.png at the usual size.
 func saveFigure(p *plot.Plot, dir, name string, empty bool) (Figure, error) {
+	return saveFigureSized(p, dir, name, empty, figureHeight)
+}
+
+// saveFigureSized writes p as dir/name.svg and dir/name.png, height tall.
+func saveFigureSized(p *plot.Plot, dir, name string, empty bool, height vg.Length) (Figure, error) {
 	fig := Figure{
 		Name:  name,
 		Title: p.Title.Text,
@@ -172,7 +126,7 @@ func saveFigure(p *plot.Plot, dir, name string, empty bool) (Figure, error) {
 		PNG:   filepath.Join(dir, name+".png"),
 	}
 	for _, format := range []string{"svg", "png"} {
-		wt, err := p.WriterTo(figureWidth, figureHeight, format)
+		wt, err := p.WriterTo(figureWidth, height, format)
 		if err != nil {
 			return fig, fmt.Errorf("reports: drawing %s.%s: %w", name, format, err)
 		}

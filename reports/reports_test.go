@@ -16,6 +16,11 @@ import (
 	"time"
 )
 
+// runFigureCount is how many figures a run report draws: fault timeline,
+// acknowledged sends per second, latency over time, latency CDF, connected
+// clients, mailbox depth.
+const runFigureCount = 6
+
 // syntheticRun is a run with every kind of input, including text that must
 // be escaped in HTML.
 func syntheticRun() *Run {
@@ -30,13 +35,18 @@ func syntheticRun() *Run {
 		Simulated:   60 * time.Second,
 		Wall:        1500 * time.Millisecond,
 		Verdicts: []Verdict{
-			{Checker: "linearizable", Result: ResultIllegal, Detail: `read <x> returned "7" & not 8`, Artifact: "porcupine.html"},
+			{Checker: "linearizable", Result: ResultIllegal, Detail: `read <x> returned "7" & not 8`, Artifact: "porcupine.html", At: 18 * time.Second},
 			{Checker: "delivery", Result: ResultOK},
 			{Checker: "liveness", Result: ResultUnknown, Detail: "timed out"},
 		},
 		Faults: []FaultWindow{
-			{Description: "partition node-1 | node-2", Start: 10 * time.Second, End: 20 * time.Second},
-			{Description: "crash node-3", Start: 30 * time.Second},
+			{Description: "partition node-1 | node-2", Kind: "partition-halves", Nodes: []string{"node-1"}, Start: 10 * time.Second, End: 20 * time.Second},
+			{Description: "clock-jump node-3", Kind: "clock-jump", Nodes: []string{"node-3"}, Start: 30 * time.Second},
+		},
+		Phases: []Phase{
+			{PhaseWarmup, 0, 5 * time.Second}, {PhaseSafety, 5 * time.Second, 35 * time.Second},
+			{PhaseHeal, 35 * time.Second, 35 * time.Second}, {PhaseLiveness, 35 * time.Second, 55 * time.Second},
+			{PhaseFinalReads, 55 * time.Second, 60 * time.Second},
 		},
 		Counters: []Counter{{Name: "messages_sent", Value: 9000}, {Name: "deliveries", Value: 8000}},
 	}
@@ -64,6 +74,14 @@ func syntheticRun() *Run {
 		clients.Points = append(clients.Points, Point{At: time.Duration(i) * time.Second, Value: v})
 	}
 	r.ConnectedClients = []Series{clients}
+	// Five acknowledgements a second, none while node-1 is cut off.
+	for ms := 0; ms < 60_000; ms += 200 {
+		at := time.Duration(ms) * time.Millisecond
+		if at < 10*time.Second || at >= 20*time.Second {
+			r.AckedAt = append(r.AckedAt, at)
+		}
+	}
+	r.FailedAt = []time.Duration{15 * time.Second, 15*time.Second + time.Millisecond}
 	return r
 }
 
@@ -74,8 +92,8 @@ func TestWriteRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rep.Figures) != 4 {
-		t.Fatalf("figures: got %d, want 4", len(rep.Figures))
+	if len(rep.Figures) != runFigureCount {
+		t.Fatalf("figures: got %d, want %d", len(rep.Figures), runFigureCount)
 	}
 	for _, f := range rep.Figures {
 		if f.Empty {
@@ -91,9 +109,11 @@ func TestWriteRun(t *testing.T) {
 		"partition-heal", "18446744073709551615", "9f2c4e1a",
 		// The detail is escaped, never raw.
 		`read &lt;x&gt; returned &#34;7&#34; &amp; not 8`,
-		`<a href="porcupine.html">porcupine.html</a>`,
+		`<a href="porcupine.html">Porcupine visualisation</a>`,
 		`class="Illegal"`, `class="Unknown"`, "FAIL",
-		"partition node-1 | node-2", "crash node-3", "instant", "10s",
+		"partition node-1 | node-2", "clock-jump node-3", "instant", "10 s",
+		// The violation's instant and the phase it fell in.
+		"+18.00 s", "safety phase",
 		"messages_sent", "9000",
 		// The version and the replay command, in the summary.
 		"<th>guildsim version</th><td><code>v1.2.3 commit 0123abc</code>",
@@ -109,8 +129,8 @@ func TestWriteRun(t *testing.T) {
 	if got := strings.Count(page, `<tr class="fault">`); got != len(run.Faults) {
 		t.Errorf("fault table rows: got %d, want %d", got, len(run.Faults))
 	}
-	if got := embeddedSVGs(t, page); got != 4 {
-		t.Errorf("embedded plots: got %d, want 4", got)
+	if got := embeddedSVGs(t, page); got != runFigureCount {
+		t.Errorf("embedded plots: got %d, want %d", got, runFigureCount)
 	}
 	// Options are listed sorted by name.
 	if a, b, c := strings.Index(page, ">fanout<"), strings.Index(page, ">loss_ratio<"), strings.Index(page, ">members<"); !(a >= 0 && a < b && b < c) {
@@ -136,7 +156,7 @@ func TestWriteRun(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("summary.json does not round-trip:\n got %+v\nwant %+v", got, want)
 	}
-	if got.Seed != "18446744073709551615" || got.Passed || got.Latency.Count != 5000 || len(got.Figures) != 8 {
+	if got.Seed != "18446744073709551615" || got.Passed || got.Latency.Count != 5000 || len(got.Figures) != 2*runFigureCount {
 		t.Errorf("summary: seed %s passed %v count %d figures %d", got.Seed, got.Passed, got.Latency.Count, len(got.Figures))
 	}
 	if got.Faults[1].EndNs != 0 {
@@ -159,8 +179,8 @@ func TestWriteRunEmpty(t *testing.T) {
 	}
 	page := readFile(t, rep.HTML)
 	checkWellFormed(t, page)
-	if got := embeddedSVGs(t, page); got != 4 {
-		t.Errorf("embedded plots: got %d, want 4", got)
+	if got := embeddedSVGs(t, page); got != runFigureCount {
+		t.Errorf("embedded plots: got %d, want %d", got, runFigureCount)
 	}
 	for _, want := range []string{"No deliveries were recorded", "No checkers ran", "No faults were injected", "PASS", "(no data)"} {
 		if !strings.Contains(page, want) {

@@ -27,10 +27,19 @@ type Run struct {
 
 	Verdicts []Verdict
 	Faults   []FaultWindow
+	// Phases are the run's phases in order (warmup, safety, heal,
+	// liveness, final reads: see the Phase* names); every time plot marks
+	// them. A phase with Start == End is an instant (the heal).
+	Phases []Phase
 
 	// Latencies are delivery latencies, one per delivered message, stamped
 	// with the instant of delivery.
 	Latencies []LatencySample
+
+	// AckedAt and FailedAt are the instants sends were acknowledged and
+	// failed (rejected or timed out), in any order: the report counts them
+	// per second of the run.
+	AckedAt, FailedAt []time.Duration
 
 	// MailboxDepths holds the mailbox depth over time of the busiest
 	// processes, one series per process. The report draws at most
@@ -59,6 +68,10 @@ type Verdict struct {
 	// Artifact is the path, relative to the report folder, of a file that
 	// shows the failure (e.g. Porcupine's visualisation); empty when none.
 	Artifact string
+	// At is when the first violation happened (the observation that shows
+	// it). Zero when not known: no violation is seen at the very start of
+	// a run, before any client has done anything.
+	At time.Duration
 }
 
 // Checker results, spelled as in summary.json and, as Porcupine spells
@@ -70,14 +83,36 @@ const (
 )
 
 // FaultWindow is one injected fault. End is zero for an instantaneous fault
-// (a crash, a clock jump); otherwise the fault lasts from Start to End.
+// (a clock jump, a process kill); otherwise the fault lasts from Start to
+// End.
 type FaultWindow struct {
 	Description string
-	Start, End  time.Duration
+	// Kind names the kind of fault ("crash", "partition-halves"); the
+	// timeline colours bars by kind. Empty: "fault".
+	Kind string
+	// Nodes are the nodes the fault hit; the timeline draws one bar on
+	// each one's lane. Empty: the fault goes on a lane named "(world)".
+	Nodes      []string
+	Start, End time.Duration
 }
 
 // Instantaneous reports whether the fault has no duration.
 func (f FaultWindow) Instantaneous() bool { return f.End <= f.Start }
+
+// Phase is a stretch of a run, [Start, End); Start == End marks an instant.
+type Phase struct {
+	Name       string
+	Start, End time.Duration
+}
+
+// Phase names a report knows how to shade; other names are drawn plainly.
+const (
+	PhaseWarmup     = "warmup"
+	PhaseSafety     = "safety"
+	PhaseHeal       = "heal"
+	PhaseLiveness   = "liveness"
+	PhaseFinalReads = "final reads"
+)
 
 // LatencySample is one delivery: when it happened and how long it took.
 type LatencySample struct {

@@ -128,7 +128,7 @@ func Summarize(r *Run, figures []string) Summary {
 		s.Options[k] = v
 	}
 	for _, v := range r.Verdicts {
-		s.Verdicts = append(s.Verdicts, VerdictSummary(v))
+		s.Verdicts = append(s.Verdicts, VerdictSummary{Checker: v.Checker, Result: v.Result, Detail: v.Detail, Artifact: v.Artifact})
 	}
 	for _, f := range r.Faults {
 		end := int64(f.End)

@@ -33,6 +33,12 @@ type Result struct {
 	FaultLog []faults.Entry
 	// HealedAt is when the safety phase ended and every fault was healed.
 	HealedAt sim.Time
+	// Phases are the run's phases in order (warmup, safety, heal,
+	// liveness, final reads), for reports to mark on their time axes.
+	Phases []Phase
+	// NodeNames are the world's node names, by sim.NodeID, so that a
+	// report can name FaultLog's nodes (see FaultNodes).
+	NodeNames []string
 	// Elapsed is the run's real (wall) time; Virtual its simulated time.
 	Elapsed time.Duration
 	Virtual sim.Duration
@@ -42,6 +48,11 @@ type Result struct {
 	// Sent counts the posts clients sent, Acked those the guild
 	// acknowledged, SendFailed those rejected or timed out.
 	Sent, Acked, SendFailed int
+	// AckedAt and FailedAt are when each acknowledgement and each failed
+	// send reached its client, since the start of the run, in record
+	// order: a report draws sends acknowledged per second from them, and
+	// a stall shows as seconds with none.
+	AckedAt, FailedAt []sim.Duration
 	// Connected and Mailboxes are time series, filled only when
 	// RunConfig.Series asks (see series.go).
 	Connected []SeriesPoint
@@ -57,6 +68,66 @@ type Result struct {
 	// checkers judge whole histories, and a prefix would look like lost
 	// messages and clients that never reconnected.
 	Stopped *StopReport
+}
+
+// Phase is a stretch of a run: [Start, End) since the start of the run.
+// The heal is an instant (Start == End).
+type Phase struct {
+	Name       string
+	Start, End sim.Duration
+}
+
+// Phase names, in the order a run goes through them.
+const (
+	PhaseWarmup     = "warmup"
+	PhaseSafety     = "safety"
+	PhaseHeal       = "heal"
+	PhaseLiveness   = "liveness"
+	PhaseFinalReads = "final reads"
+)
+
+// phases are the phases of a run of options o healed at healedAt and
+// ended at endAt (both since the start of the run). The final reads
+// phase runs from the end of the liveness phase to the end of the run:
+// the wait for late answers, then the reads.
+func phases(o Options, healedAt, endAt sim.Duration) []Phase {
+	liveEnd := o.Warmup + o.Safety + o.Liveness
+	return []Phase{
+		{PhaseWarmup, 0, o.Warmup},
+		{PhaseSafety, o.Warmup, healedAt},
+		{PhaseHeal, healedAt, healedAt},
+		{PhaseLiveness, healedAt, liveEnd},
+		{PhaseFinalReads, liveEnd, max(liveEnd, endAt)},
+	}
+}
+
+// FaultNodes names the nodes a report draws fault e on: the nodes it acts
+// on (the crashed node, the node whose clock, disk or links misbehave, the
+// sending side of a one-way partition), and for a two-sided partition the
+// smaller side (minus a bridge's bridge node), the side cut off from the
+// rest.
+func (r Result) FaultNodes(e faults.Entry) []string {
+	ids := e.Nodes
+	switch e.Kind {
+	case faults.PartitionHalves, faults.PartitionRegion, faults.PartitionBridge:
+		a, b := e.Nodes, e.Other
+		if e.Kind == faults.PartitionBridge {
+			a, b = faults.Without(a, e.Bridge), faults.Without(b, e.Bridge)
+		}
+		ids = a
+		if len(b) < len(a) {
+			ids = b
+		}
+	}
+	out := make([]string, 0, len(ids))
+	for _, id := range ids {
+		name := fmt.Sprintf("node %d", id)
+		if int(id) >= 0 && int(id) < len(r.NodeNames) {
+			name = r.NodeNames[id]
+		}
+		out = append(out, name)
+	}
+	return out
 }
 
 // Buggify is what buggify did in one run. Sites are sorted by name; a
@@ -225,6 +296,12 @@ func RunWith(name string, seed uint64, opts Options, cfg RunConfig) Result {
 		res.Err = err
 		return res
 	}
+	for _, id := range w.Nodes() {
+		for int(id) >= len(res.NodeNames) {
+			res.NodeNames = append(res.NodeNames, "")
+		}
+		res.NodeNames[id] = w.NodeName(id)
+	}
 	workload := s.Workload
 	if workload == nil {
 		workload = SteadyChat
@@ -285,6 +362,9 @@ func RunWith(name string, seed uint64, opts Options, cfg RunConfig) Result {
 			res.Err = err
 		}
 		res.Events, res.Fingerprint, res.Virtual = w.Events(), w.Fingerprint(), w.Elapsed()
+		if res.HealedAt != 0 {
+			res.Phases = phases(o, res.HealedAt.Sub(sim.DefaultStart), res.Virtual)
+		}
 		res.Buggify = Buggify{Enabled: buggify, Sites: w.BuggifySites()}
 		if cfg.Series {
 			res.Connected = connectedSeries(sw.Rec, smp.times)
@@ -351,7 +431,8 @@ func RunWith(name string, seed uint64, opts Options, cfg RunConfig) Result {
 		}
 	}
 	res.Deliveries = deliveries(h)
-	res.Sent, res.Acked, res.SendFailed = sendCounts(h)
+	res.AckedAt, res.FailedAt, res.Sent = sendTimes(h)
+	res.Acked, res.SendFailed = len(res.AckedAt), len(res.FailedAt)
 	return finish(nil)
 }
 
@@ -468,19 +549,20 @@ func deliveries(h *check.History) []Delivery {
 	return out
 }
 
-// sendCounts counts posts sent, acknowledged and failed.
-func sendCounts(h *check.History) (sent, acked, failed int) {
+// sendTimes counts posts sent and lists when each was acknowledged or
+// failed, since the start of the run.
+func sendTimes(h *check.History) (acked, failed []sim.Duration, sent int) {
 	for _, r := range h.Records {
 		switch r.Kind {
 		case client.KindSend:
 			sent++
 		case client.KindSendAck:
-			acked++
+			acked = append(acked, r.At.Sub(sim.DefaultStart))
 		case client.KindSendFailed:
-			failed++
+			failed = append(failed, r.At.Sub(sim.DefaultStart))
 		}
 	}
-	return sent, acked, failed
+	return acked, failed, sent
 }
 
 // Resolve fills opts' zero fields with scenario name's defaults and

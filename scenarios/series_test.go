@@ -1,8 +1,10 @@
 package scenarios
 
 import (
+	"strings"
 	"testing"
 
+	"github.com/guildsim/guildsim/faults"
 	"github.com/guildsim/guildsim/sim"
 )
 
@@ -92,6 +94,61 @@ func TestSeriesShowClientsAndBusyProcesses(t *testing.T) {
 		}
 		if i > 0 && s.Peak > r.Mailboxes[i-1].Peak {
 			t.Fatalf("series not busiest first: %d after %d", s.Peak, r.Mailboxes[i-1].Peak)
+		}
+	}
+}
+
+// TestResultRecordsWhatReportsDraw: a run records its phases back to back
+// (the heal an instant at HealedAt), every acknowledgement's and failure's
+// instant, and for every fault the names of the nodes it hit: one side of
+// a one-node partition, the smaller side of a halves partition.
+func TestResultRecordsWhatReportsDraw(t *testing.T) {
+	res := Run("partition-during-send", 2, Options{})
+	if res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	names := []string{PhaseWarmup, PhaseSafety, PhaseHeal, PhaseLiveness, PhaseFinalReads}
+	if len(res.Phases) != len(names) {
+		t.Fatalf("phases: %+v", res.Phases)
+	}
+	healedAt := res.HealedAt.Sub(sim.DefaultStart)
+	var prevEnd sim.Duration
+	for i, p := range res.Phases {
+		if p.Name != names[i] || p.Start != prevEnd || p.End < p.Start {
+			t.Fatalf("phase %d: %+v after end %s, want %s starting there", i, p, prevEnd, names[i])
+		}
+		if p.Name == PhaseHeal && (p.Start != healedAt || p.End != healedAt) {
+			t.Errorf("heal %+v, healed at %s", p, healedAt)
+		}
+		prevEnd = p.End
+	}
+	if prevEnd != res.Virtual {
+		t.Errorf("phases end at %s, the run at %s", prevEnd, res.Virtual)
+	}
+	if len(res.AckedAt) != res.Acked || len(res.FailedAt) != res.SendFailed || res.Acked == 0 {
+		t.Fatalf("%d ack instants for %d acks, %d failure instants for %d failures", len(res.AckedAt), res.Acked, len(res.FailedAt), res.SendFailed)
+	}
+	for _, at := range append(append([]sim.Duration{}, res.AckedAt...), res.FailedAt...) {
+		if at <= 0 || at > res.Virtual {
+			t.Fatalf("send answered at %s, outside the run (%s)", at, res.Virtual)
+		}
+	}
+	if len(res.FaultLog) == 0 {
+		t.Fatal("no faults logged")
+	}
+	for _, e := range res.FaultLog {
+		got := res.FaultNodes(e)
+		want := e.Nodes
+		if e.Kind == faults.PartitionHalves && len(e.Other) < len(e.Nodes) {
+			want = e.Other
+		}
+		if len(got) != len(want) {
+			t.Fatalf("%s: nodes %v, want %d names", e.Description, got, len(want))
+		}
+		for i, id := range want {
+			if got[i] != res.NodeNames[id] || !strings.Contains(e.Description, got[i]) {
+				t.Errorf("%s: node %d named %q, world calls it %q", e.Description, id, got[i], res.NodeNames[id])
+			}
 		}
 	}
 }

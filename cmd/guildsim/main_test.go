@@ -65,11 +65,11 @@ func TestDefaultRunIsChatBasicSeed1(t *testing.T) {
 	require.Equal(t, "8", s.Options["members"])
 	require.True(t, s.Passed)
 	require.Positive(t, s.Latency.Count)
-	require.Len(t, s.Figures, 8)
+	require.Len(t, s.Figures, 12)
 	html, err := os.ReadFile(filepath.Join(report, "report.html"))
 	require.NoError(t, err)
-	require.NotContains(t, string(html), "(no data)", "all four plots have data")
-	for _, fig := range []string{"latency-cdf", "latency-over-time", "mailbox-depth", "connected-clients"} {
+	require.NotContains(t, string(html), "(no data)", "every plot has data")
+	for _, fig := range []string{"fault-timeline", "acked-per-second", "latency-cdf", "latency-over-time", "mailbox-depth", "connected-clients"} {
 		require.FileExists(t, filepath.Join(report, fig+".png"))
 	}
 	require.NoFileExists(t, filepath.Join(report, replayFile))

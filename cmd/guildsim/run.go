@@ -336,12 +336,25 @@ func reportOf(res scenarios.Result, dir string) *reports.Run {
 		if rel, err := filepath.Rel(dir, artifact); artifact != "" && err == nil {
 			artifact = filepath.ToSlash(rel)
 		}
-		r.Verdicts = append(r.Verdicts, reports.Verdict{Checker: v.Checker, Result: result, Detail: v.Detail, Artifact: artifact})
+		rv := reports.Verdict{Checker: v.Checker, Result: result, Detail: v.Detail, Artifact: artifact}
+		if v.At != 0 {
+			rv.At = time.Duration(v.At.Sub(sim.DefaultStart))
+		}
+		r.Verdicts = append(r.Verdicts, rv)
+	}
+	for _, p := range res.Phases {
+		r.Phases = append(r.Phases, reports.Phase{Name: p.Name, Start: time.Duration(p.Start), End: time.Duration(p.End)})
+	}
+	for _, at := range res.AckedAt {
+		r.AckedAt = append(r.AckedAt, time.Duration(at))
+	}
+	for _, at := range res.FailedAt {
+		r.FailedAt = append(r.FailedAt, time.Duration(at))
 	}
 	for _, e := range res.FaultLog {
 		// The subject alone: the window, from the world's start, is Start
 		// and End (Description's offset counts from the safety phase).
-		fw := reports.FaultWindow{Description: e.Subject, Start: time.Duration(e.Start.Sub(sim.DefaultStart))}
+		fw := reports.FaultWindow{Description: e.Subject, Kind: string(e.Kind), Nodes: res.FaultNodes(e), Start: time.Duration(e.Start.Sub(sim.DefaultStart))}
 		if e.End != 0 {
 			fw.End = time.Duration(e.End.Sub(sim.DefaultStart))
 		}

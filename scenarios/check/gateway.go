@@ -110,25 +110,25 @@ func GatewayProtocol(h *History, t Truth) Verdict {
 	ix := buildIndex(h)
 	replays := 0
 	for _, c := range ix.clients {
-		n, v := replayBound(ix.byClient[c], g.ResumeBufferEvents)
+		n, v, at := replayBound(ix.byClient[c], g.ResumeBufferEvents)
 		if v != "" {
-			return illegal(name, "client %d %s", c, v)
+			return illegal(name, "client %d %s", c, v).at(at)
 		}
 		replays += n
 	}
 	timeouts, closed := 0, 0
 	for i := range g.Cuts {
-		j, cl, v := heartbeatTimeout(ix, g, i, t.EndAt)
+		j, cl, v, at := heartbeatTimeout(ix, g, i, t.EndAt)
 		if v != "" {
-			return illegal(name, "%s", v)
+			return illegal(name, "%s", v).at(at)
 		}
 		timeouts, closed = timeouts+j, closed+cl
 	}
 	resumes := 0
 	for _, c := range ix.clients {
-		j, v := resumeHonoured(ix, g, t, c)
+		j, v, at := resumeHonoured(ix, g, t, c)
 		if v != "" {
-			return illegal(name, "%s", v)
+			return illegal(name, "%s", v).at(at)
 		}
 		resumes += j
 	}
@@ -137,7 +137,7 @@ func GatewayProtocol(h *History, t Truth) Verdict {
 
 // replayBound is rule 3 for one client's records: it returns how many
 // replays (Resume ... RESUMED) it saw, or a violation.
-func replayBound(recs []client.Record, bound int) (int, string) {
+func replayBound(recs []client.Record, bound int) (int, string, sim.Time) {
 	replays := 0
 	open := false
 	var from client.Record
@@ -154,13 +154,13 @@ func replayBound(recs []client.Record, bound int) (int, string) {
 			replays++
 			if events > bound {
 				return replays, fmt.Sprintf("resumed at %v (Resume sent at %v with s %d to node %d) after a replay of %d events: more than the replay buffer's bound of %d; the gateway must refuse such a resume (Invalid Session).",
-					fmtTime(int64(rec.At)), fmtTime(int64(from.At)), from.Seq, from.Node, events, bound)
+					fmtTime(int64(rec.At)), fmtTime(int64(from.At)), from.Seq, from.Node, events, bound), rec.At
 			}
 		case isDown(rec.Kind):
 			open = false
 		}
 	}
-	return replays, ""
+	return replays, "", 0
 }
 
 // blocks says whether cut holds traffic from a to b.
@@ -185,13 +185,13 @@ func (g *GatewayTruth) linkDisturbed(a, b sim.NodeID, skip int, from, to sim.Tim
 // heartbeatTimeout is rule 1 for cut ci of g.Cuts: it returns how many
 // connections it judged, how many of them the gateway closed with 4009,
 // or a violation.
-func heartbeatTimeout(ix *index, g *GatewayTruth, ci int, endAt sim.Time) (judged, closed int, violation string) {
+func heartbeatTimeout(ix *index, g *GatewayTruth, ci int, endAt sim.Time) (judged, closed int, violation string, at sim.Time) {
 	cut := g.Cuts[ci]
 	d := g.HeartbeatInterval + g.HeartbeatGrace + closeSlack
 	s := cut.During.From
 	deadline := s.Add(d)
 	if cut.During.Until < deadline || endAt < deadline {
-		return 0, 0, ""
+		return 0, 0, "", 0
 	}
 	for _, c := range ix.clients {
 		n := g.NodeOf(c)
@@ -226,18 +226,18 @@ func heartbeatTimeout(ix *index, g *GatewayTruth, ci int, endAt sim.Time) (judge
 				what = fmt.Sprintf("it lasted until %v (%s, code %d)", fmtTime(int64(end.At)), end.Kind, end.Seq)
 			}
 			return judged, closed, fmt.Sprintf("client %d on node %d was attached to gateway node %d when traffic from its node to the gateway was cut at %v (until %s): with no heartbeat arriving, the gateway must close the connection with 4009 within the heartbeat interval %v plus the grace %v (+%v slack), by %v, but %s.",
-				c, n, gw, fmtTime(int64(s)), endString(cut.During.Until), g.HeartbeatInterval, g.HeartbeatGrace, closeSlack, fmtTime(int64(deadline)), what)
+				c, n, gw, fmtTime(int64(s)), endString(cut.During.Until), g.HeartbeatInterval, g.HeartbeatGrace, closeSlack, fmtTime(int64(deadline)), what), deadline
 		}
 		if end.Kind == client.KindClosed && end.Seq == 4009 {
 			closed++
 		}
 	}
-	return judged, closed, ""
+	return judged, closed, "", 0
 }
 
 // resumeHonoured is rule 2 for one client: it returns how many resumes it
 // judged, or a violation.
-func resumeHonoured(ix *index, g *GatewayTruth, t Truth, c uint32) (int, string) {
+func resumeHonoured(ix *index, g *GatewayTruth, t Truth, c uint32) (int, string, sim.Time) {
 	n := g.NodeOf(c)
 	user := t.UserOf(c)
 	var (
@@ -296,7 +296,7 @@ func resumeHonoured(ix *index, g *GatewayTruth, t Truth, c uint32) (int, string)
 				if rec.Seq == 0 {
 					posts := postsVisible(ix, t, user, aliveAt.Add(-fanoutSlack), pending.At)
 					return judged, fmt.Sprintf("client %d (user %d) resumed session %x at its node %d at %v, %v after it last heard from the session (%v, within the resume window %v), with that node up since the READY at %v, no fault on the link, and %d posts it may see sent meanwhile (the replay buffer holds %d events), but got Invalid Session (not resumable) at %v: the gateway refused a resume it should have honoured.",
-						c, user, hash, node, fmtTime(int64(pending.At)), pending.At.Sub(aliveAt), fmtTime(int64(aliveAt)), g.ResumeWindow, fmtTime(int64(readyAt)), posts, g.ResumeBufferEvents, fmtTime(int64(rec.At)))
+						c, user, hash, node, fmtTime(int64(pending.At)), pending.At.Sub(aliveAt), fmtTime(int64(aliveAt)), g.ResumeWindow, fmtTime(int64(readyAt)), posts, g.ResumeBufferEvents, fmtTime(int64(rec.At))), rec.At
 				}
 			}
 			pending = nil
@@ -307,7 +307,7 @@ func resumeHonoured(ix *index, g *GatewayTruth, t Truth, c uint32) (int, string)
 			pending = nil
 		}
 	}
-	return judged, ""
+	return judged, "", 0
 }
 
 // crashed says whether node was down at some instant of [from, to].

@@ -51,7 +51,7 @@ func NoAckedMessageLost(h *History, t Truth) Verdict {
 			covered = true
 			if !containsID(r.ids, s.id) {
 				return illegal(name, "message %d (channel %d), sent by client %d with nonce %d at %v and acknowledged at %v, is missing from client %d's read of channel %d called at %v, after the heal at %v, which returned %d messages [%s].",
-					s.id, s.channel, s.client, s.nonce, s.sentAt, s.answeredAt, r.client, r.channel, r.callAt, t.HealedAt, len(r.ids), joinIDs(r.ids))
+					s.id, s.channel, s.client, s.nonce, s.sentAt, s.answeredAt, r.client, r.channel, r.callAt, t.HealedAt, len(r.ids), joinIDs(r.ids)).at(r.returnedAt)
 			}
 		}
 		if !covered {
@@ -130,7 +130,7 @@ func SessionOrder(h *History, t Truth) Verdict {
 				// strictly after the s the client sent, and a session
 				// never sends an s twice.
 				return illegal(name, "client %d (user %d) got event s=%d (%s) again at %v in the same session: a resume must replay only events after the client's s.",
-					c, user, rec.Seq, h.eventName(rec), rec.At)
+					c, user, rec.Seq, h.eventName(rec), rec.At).at(rec.At)
 			}
 			if rec.Kind != client.KindDispatch || h.eventName(rec) != EventMessageCreate || seen[rec.ID] {
 				continue
@@ -144,7 +144,7 @@ func SessionOrder(h *History, t Truth) Verdict {
 			prev, had := last[ch]
 			if had && rec.ID < prev {
 				return illegal(name, "client %d (user %d) received message %d of channel %d at %v after message %d (at %v) in the same session: out of ID order.",
-					c, user, rec.ID, ch, rec.At, prev, lastAt[ch])
+					c, user, rec.ID, ch, rec.At, prev, lastAt[ch]).at(rec.At)
 			}
 			if had {
 				ids := byChan[ch]
@@ -156,10 +156,10 @@ func SessionOrder(h *History, t Truth) Verdict {
 					}
 					if at, later := laterInSession(h, ix.byClient[c][j+1:], m.id); later {
 						return illegal(name, "client %d (user %d) received message %d of channel %d at %v after message %d (at %v) in the same session: out of ID order.",
-							c, user, m.id, ch, at, rec.ID, rec.At)
+							c, user, m.id, ch, at, rec.ID, rec.At).at(at)
 					}
 					return illegal(name, "client %d (user %d) has a gap in channel %d: it received message %d at %v and then message %d at %v in the same session, but never message %d between them (sent by client %d at %v, acknowledged at %v, visible to the user throughout).",
-						c, user, ch, prev, lastAt[ch], rec.ID, rec.At, m.id, m.client, m.sentAt, m.answeredAt)
+						c, user, ch, prev, lastAt[ch], rec.ID, rec.At, m.id, m.client, m.sentAt, m.answeredAt).at(rec.At)
 				}
 			}
 			last[ch], lastAt[ch] = rec.ID, rec.At
@@ -211,7 +211,7 @@ func Authorized(h *History, t Truth) Verdict {
 		user := t.UserOf(rec.Client)
 		if !t.Access.canSeeDuring(user, m.channel, m.sentAt, m.answeredAt) {
 			return illegal(name, "client %d (user %d) received message %d of channel %d at %v, but the user could not see the channel while the message was created (sent by client %d at %v, acknowledged at %v).",
-				rec.Client, user, m.id, m.channel, rec.At, m.client, m.sentAt, m.answeredAt)
+				rec.Client, user, m.id, m.channel, rec.At, m.client, m.sentAt, m.answeredAt).at(rec.At)
 		}
 	}
 	return ok(name, fmt.Sprintf("%d MESSAGE_CREATE dispatches authorized; %d of messages with an unknown channel not judged", checked, unjudged))

@@ -203,3 +203,37 @@ func TestFromRecorder(t *testing.T) {
 		t.Fatalf("got %+v", h)
 	}
 }
+
+// TestIllegalVerdictsSayWhen: an Illegal verdict places its first
+// violation at the observation that shows it, so that a report can mark
+// it on a time axis; an Ok verdict has no instant.
+func TestIllegalVerdictsSayWhen(t *testing.T) {
+	const readCall, readReturn, late, early sim.Time = 60, 61, 7, 8
+	acked := func() *builder {
+		return newBuilder().send(1, 1, ch, 1).ack(2, 1, 1, 100).send(3, 1, ch, 2).ack(4, 1, 2, 200)
+	}
+	tests := []struct {
+		name string
+		v    Verdict
+		want sim.Time
+	}{
+		// The read that returned without message 100 shows the loss when it returns.
+		{"lost", NoAckedMessageLost(acked().read(readCall, readReturn, 2, ch, 50, 200).h, truth()), readReturn},
+		// Message 200 came first; 100 arriving after it is the violation.
+		{"out of order", SessionOrder(threeMessages().ready(0, 2).dispatch(early-3, 2, 200).dispatch(early, 2, 100).h, truth()), early},
+		// 300 arrives with 200 never seen between: the gap shows at 300's arrival.
+		{"gap", SessionOrder(threeMessages().ready(0, 2).dispatch(3, 2, 100).
+			rec(4, 2, client.KindClosed, 1000, 0).rec(5, 2, client.KindResume, 1, 7).rec(6, 2, client.KindResumed, 2, 0).
+			dispatch(late, 2, 300).h, truth()), late},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.v.Result != Illegal || tt.v.At != tt.want {
+				t.Fatalf("got %v at %d, want Illegal at %d", tt.v, tt.v.At, tt.want)
+			}
+		})
+	}
+	if v := NoAckedMessageLost(acked().read(readCall, readReturn, 2, ch, 50, 200, 100).h, truth()); v.Result != Ok || v.At != 0 {
+		t.Errorf("ok verdict: got %v at %d, want Ok with no instant", v, v.At)
+	}
+}

@@ -55,18 +55,18 @@ func Linearizable(h *History, o LinearizableOptions) Verdict {
 		o.MaxVisualizedOps = defaultMaxVisualizedOps
 	}
 	ix := buildIndex(h)
-	if detail, bad := ackOrder(ix); bad {
-		return illegal(name, "%s", detail)
+	if detail, at, bad := ackOrder(ix); bad {
+		return illegal(name, "%s", detail).at(at)
 	}
 	ops, why := operations(ix, o.UserOf)
 	if why != "" {
 		return illegal(name, "%s", why)
 	}
 	model := messageLogModel()
-	if why, ch := lostFromSnapshot(ix); why != "" {
+	if why, ch, at := lostFromSnapshot(ix); why != "" {
 		// Said in words; Porcupine's visualisation of the channel still
 		// shows it.
-		v := illegal(name, "%s", why)
+		v := illegal(name, "%s", why).at(at)
 		for _, part := range partitionByChannel(ops) {
 			if channelOfOp(part[0]) != ch {
 				continue
@@ -91,7 +91,8 @@ func Linearizable(h *History, o LinearizableOptions) Verdict {
 		if r != porcupine.Illegal {
 			continue
 		}
-		v := illegal(name, "%s", explainIllegal(part, info))
+		why, at := explainIllegal(part, info)
+		v := illegal(name, "%s", why).at(at)
 		visualise(&v, model, part, info, o)
 		return v
 	}
@@ -125,7 +126,7 @@ func visualise(v *Verdict, model porcupine.Model, part []porcupine.Operation, in
 // ID(B). It reports the first violation (channels ascending, B by send
 // time) and whether there is one. O(n log n) per channel: a sweep over the
 // sends by send time, keeping the largest ID acknowledged so far.
-func ackOrder(ix *index) (string, bool) {
+func ackOrder(ix *index) (string, sim.Time, bool) {
 	by := map[uint64][]sendOp{}
 	var chans []uint64
 	for _, s := range ix.sends {
@@ -156,11 +157,11 @@ func ackOrder(ix *index) (string, bool) {
 			if maxA != nil && maxA.id >= b.id {
 				a := *maxA
 				return fmt.Sprintf("channel %d breaks the real-time order: message %d (client %d, nonce %d, sent at %v, acknowledged at %v) was acknowledged before message %d (client %d, nonce %d, sent at %v, acknowledged at %v) was sent, but its ID is not smaller. A message acknowledged before another was sent must have the smaller ID and come first.",
-					c, a.id, a.client, a.nonce, fmtTime(int64(a.sentAt)), fmtTime(int64(a.answeredAt)), b.id, b.client, b.nonce, fmtTime(int64(b.sentAt)), fmtTime(int64(b.answeredAt))), true
+					c, a.id, a.client, a.nonce, fmtTime(int64(a.sentAt)), fmtTime(int64(a.answeredAt)), b.id, b.client, b.nonce, fmtTime(int64(b.sentAt)), fmtTime(int64(b.answeredAt))), b.answeredAt, true
 			}
 		}
 	}
-	return "", false
+	return "", 0, false
 }
 
 // operations turns sends and reads into Porcupine operations timed in true
@@ -339,7 +340,7 @@ func boundSends(ops []porcupine.Operation, ix *index) {
 // Snapshot: a complete read whose page was not full, so the whole channel.
 // It reports the first by the snapshot's call time, then message ID, and
 // its channel; "" if none (Porcupine still judges everything else).
-func lostFromSnapshot(ix *index) (string, uint64) {
+func lostFromSnapshot(ix *index) (string, uint64, sim.Time) {
 	type seenAt struct {
 		at  sim.Time
 		how string
@@ -398,10 +399,10 @@ func lostFromSnapshot(ix *index) (string, uint64) {
 				continue
 			}
 			return fmt.Sprintf("channel %d lost message %d: it was %s at %s, but client %d's read of the whole channel, called at %s (after that) and returned at %s, has %d messages without it.",
-				r.channel, id, f.how, fmtTime(int64(f.at)), r.client, fmtTime(int64(r.callAt)), fmtTime(int64(r.returnedAt)), len(r.ids)), r.channel
+				r.channel, id, f.how, fmtTime(int64(f.at)), r.client, fmtTime(int64(r.callAt)), fmtTime(int64(r.returnedAt)), len(r.ids)), r.channel, r.returnedAt
 		}
 	}
-	return "", 0
+	return "", 0, 0
 }
 
 // unansweredSends are one author's sends in one channel that got neither
@@ -453,7 +454,7 @@ func orphanIDs(ix *index) map[uint64]orphans {
 }
 
 // explainIllegal says which operation no linearisation could take.
-func explainIllegal(part []porcupine.Operation, info porcupine.LinearizationInfo) string {
+func explainIllegal(part []porcupine.Operation, info porcupine.LinearizationInfo) (string, sim.Time) {
 	ch := channelOfOp(part[0])
 	longest := 0
 	var done map[int]bool
@@ -480,10 +481,14 @@ func explainIllegal(part []porcupine.Operation, info porcupine.LinearizationInfo
 			continue
 		}
 		op := part[i]
+		at := op.Return
+		if at == math.MaxInt64 { // a call that never returned breaks the order once it is made
+			at = op.Call
+		}
 		return fmt.Sprintf("channel %d is not linearizable: %d of %d operations linearise, then client %d's %s (called at %s, returned at %s) fits no order of the operations consistent with real time. The log is the channel's IDs in ID order; a read must return its newest messages at some instant between its call and return.",
-			ch, longest, len(part), op.ClientId, describeOp(op.Input, op.Output), fmtTime(op.Call), fmtTime(op.Return))
+			ch, longest, len(part), op.ClientId, describeOp(op.Input, op.Output), fmtTime(op.Call), fmtTime(op.Return)), sim.Time(at)
 	}
-	return fmt.Sprintf("channel %d is not linearizable (%d operations)", ch, len(part))
+	return fmt.Sprintf("channel %d is not linearizable (%d operations)", ch, len(part)), 0
 }
 
 // fmtTime shows a true time as the time since the world started

@@ -50,14 +50,14 @@ func Liveness(h *History, t Truth) Verdict {
 	for _, c := range online {
 		v := views[c]
 		if v.stopped != Forever && v.stopped >= t.HealedAt {
-			return illegal(name, "client %d (user %d) exited at %v, after the heal at %v.", c, t.UserOf(c), v.stopped, t.HealedAt)
+			return illegal(name, "client %d (user %d) exited at %v, after the heal at %v.", c, t.UserOf(c), v.stopped, t.HealedAt).at(v.stopped)
 		}
 		for _, d := range v.downs {
 			from := max(d.From, t.HealedAt)
 			until := min(d.Until, t.EndAt)
 			if until > from && until.Sub(from) > t.LivenessBound {
 				return illegal(name, "client %d (user %d) was disconnected from %v to %s, longer than the liveness bound %v after the heal at %v.",
-					c, t.UserOf(c), d.From, endString(d.Until), t.LivenessBound, t.HealedAt)
+					c, t.UserOf(c), d.From, endString(d.Until), t.LivenessBound, t.HealedAt).at(from.Add(t.LivenessBound))
 			}
 		}
 	}
@@ -83,7 +83,7 @@ func Liveness(h *History, t Truth) Verdict {
 			}
 			if !got || at > deadline {
 				return illegal(name, "message %d of channel %d, sent after the heal by client %d at %v and acknowledged at %v, did not reach client %d (user %d, allowed to see the channel, session alive throughout) by %v (%s).",
-					s.id, s.channel, s.client, s.sentAt, s.answeredAt, c, user, deadline, receivedString(at, got))
+					s.id, s.channel, s.client, s.sentAt, s.answeredAt, c, user, deadline, receivedString(at, got)).at(deadline)
 			}
 			delivered++
 		}

@@ -41,6 +41,12 @@ type Verdict struct {
 	Detail string
 	// Artifact is the path of a visualisation file, if one was written.
 	Artifact string
+	// At is when the first violation happened, in true virtual time: the
+	// instant of the observation that shows it (the read that missed a
+	// message, the dispatch out of order). Zero when the verdict is not
+	// Illegal or the checker cannot place the violation at one instant;
+	// a report marks it on its time axes.
+	At sim.Time
 }
 
 func (v Verdict) String() string {
@@ -52,6 +58,12 @@ func (v Verdict) String() string {
 		s += " (see " + v.Artifact + ")"
 	}
 	return s
+}
+
+// at returns v with its violation placed at t.
+func (v Verdict) at(t sim.Time) Verdict {
+	v.At = t
+	return v
 }
 
 func ok(checker, detail string) Verdict { return Verdict{Checker: checker, Result: Ok, Detail: detail} }
