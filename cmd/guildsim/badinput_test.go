@@ -111,7 +111,7 @@ func TestBadInput(t *testing.T) {
 		{[]string{"run", "--trace=" + filepath.Join(file, "t.jsonl")}, "guildsim run: --trace=" + filepath.Join(file, "t.jsonl") + ": not a directory"},
 		// run, replay and bisect: the incident tools.
 		{[]string{"run", "--stop-at-event", "0"}, "guildsim run: --stop-at-event 0: must be at least 1"},
-		{[]string{"run", "--stop-at-event", "-3"}, `guildsim run: --stop-at-event -3: parse error`},
+		{[]string{"run", "--stop-at-event", "-3"}, "guildsim run: --stop-at-event -3: want a whole number"},
 		{[]string{"run", "--stop-at-time", "-1s"}, "guildsim run: --stop-at-time -1s: must be positive"},
 		{[]string{"run", "--stop-at-time", "0s"}, "guildsim run: --stop-at-time 0s: must be positive"},
 		{[]string{"run", "--stop-at-time", "soon"}, "guildsim run: --stop-at-time soon: want a duration"},
@@ -154,10 +154,10 @@ func TestBadInput(t *testing.T) {
 		// replay.
 		{[]string{"replay"}, "want exactly one FILE"},
 		{[]string{"replay", "a", "b"}, "want exactly one FILE"},
-		{[]string{"replay", filepath.Join(fx, "missing.json")}, "no such file"},
+		{[]string{"replay", filepath.Join(fx, "missing.json")}, "guildsim replay: " + filepath.Join(fx, "missing.json") + ": no such file or directory"},
 		{[]string{"replay", notJSON}, "guildsim replay: " + notJSON + ": not a replay file"},
 		{[]string{"replay", empty}, "no scenario, seed or fingerprint"},
-		{[]string{"replay", unknown}, `--scenario "no-such": unknown`},
+		{[]string{"replay", unknown}, "guildsim replay: " + unknown + `: --scenario "no-such": unknown`},
 		{[]string{"replay", badOpt}, "--members -5"},
 		{[]string{"replay", oddKey}, `option "colour": unknown`},
 		{[]string{"replay", badSeed}, `seed "x": a seed is an unsigned 64-bit integer`},

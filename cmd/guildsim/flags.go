@@ -76,7 +76,11 @@ func flagError(err error) string {
 	if uerr != nil {
 		value = m[1]
 	}
-	return fmt.Sprintf("--%s %s: %s", m[2], value, m[3])
+	why := m[3]
+	if why == "parse error" { // package flag's own number flags
+		why = "want a whole number"
+	}
+	return fmt.Sprintf("--%s %s: %s", m[2], value, why)
 }
 
 // seedFlag is --seed: package flag's own uint64 error ("parse error")

@@ -110,7 +110,7 @@ func cmdReplay(args []string, stdout, stderr io.Writer) int {
 func readReplay(path string) (result, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return result{}, pathErr(err)
+		return result{}, bareErr(err) // the caller names the file
 	}
 	var rec replayRecord
 	if err := json.Unmarshal(b, &rec); err != nil {

@@ -61,8 +61,11 @@ func (s spec) check() error {
 	if err != nil {
 		return err
 	}
-	_, err = scenarios.Resolve(s.Scenario, o)
-	return err
+	if _, err = scenarios.Resolve(s.Scenario, o); err != nil {
+		// The command names itself; scenarios' own prefix would repeat it.
+		return errors.New(strings.TrimPrefix(err.Error(), "guildsim: "))
+	}
+	return nil
 }
 
 // replayCommand is the one line that reruns the spec exactly.
