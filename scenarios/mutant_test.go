@@ -97,7 +97,7 @@ type mutantRun struct {
 
 // parseMutantRuns reads GUILDSIM_MUTANT_RUNS: runs separated by commas,
 // each a scenario name and ":key=value" overrides (fanout, consistency,
-// store-sync).
+// store-sync, read-path).
 func parseMutantRuns(spec string) ([]mutantRun, error) {
 	var out []mutantRun
 	for _, one := range strings.Split(spec, ",") {
@@ -121,8 +121,10 @@ func parseMutantRuns(spec string) ([]mutantRun, error) {
 				mr.Options.StoreSync = v
 			case "read-consistency":
 				mr.Options.ReadConsistency = v
+			case "read-path":
+				mr.Options.ReadPath = v
 			default:
-				return nil, fmt.Errorf("run %q: option %q: want fanout, consistency, read-consistency or store-sync", one, k)
+				return nil, fmt.Errorf("run %q: option %q: want fanout, consistency, read-consistency, read-path or store-sync", one, k)
 			}
 		}
 		if _, err := Resolve(mr.Scenario, mr.Options); err != nil {

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/guildsim/guildsim/sim"
+	"github.com/guildsim/guildsim/system/deploy"
 	"github.com/guildsim/guildsim/system/guild"
 	"github.com/guildsim/guildsim/system/store"
 )
@@ -85,6 +86,11 @@ type Options struct {
 	// coordinator holding hints breaks that bound: swarm at one fails now
 	// and then (2 of 100 seeds), partition-during-send at one passes.
 	ReadConsistency string
+	// ReadPath is where history reads go [coordinators; coordinators,
+	// data-services]: straight to a storage node's coordinator, or to the
+	// channel's data-service instance (dataServiceNodes of them), which
+	// coalesces concurrent reads of a channel and caches hot ones.
+	ReadPath string
 
 	// Buggify turns sim's buggify points in system code on for this run
 	// [off; swarm draws it per seed as well]: rare but legal timings (a
@@ -184,6 +190,9 @@ func (o Options) Validate() error {
 	if _, ok := consistencies[o.ReadConsistency]; !ok {
 		return fmt.Errorf("guildsim: --read-consistency %q: must be one, quorum or all", o.ReadConsistency)
 	}
+	if _, err := deploy.ParseReadPath(o.ReadPath); err != nil {
+		return fmt.Errorf("guildsim: --read-path %q: must be coordinators or data-services", o.ReadPath)
+	}
 	if _, ok := syncPolicies[o.StoreSync]; !ok {
 		return fmt.Errorf("guildsim: --store-sync %q: must be batch or periodic", o.StoreSync)
 	}
@@ -248,6 +257,9 @@ func (o Options) withDefaults(def Options) Options {
 	if o.ReadConsistency == "" {
 		o.ReadConsistency = def.ReadConsistency
 	}
+	if o.ReadPath == "" {
+		o.ReadPath = def.ReadPath
+	}
 	o.Buggify = o.Buggify || def.Buggify
 	return o
 }
@@ -259,7 +271,7 @@ var baseOptions = Options{
 	PostEvery: 500 * sim.Millisecond, ReadEvery: 2 * sim.Second, MaxPerChannel: 80,
 	Warmup: 5 * sim.Second, Safety: 30 * sim.Second, Liveness: 150 * sim.Second,
 	LivenessBound: 120 * sim.Second, Fanout: guild.FanoutPerNode,
-	Consistency: "quorum", StoreSync: "batch", ReadConsistency: "quorum",
+	Consistency: "quorum", StoreSync: "batch", ReadConsistency: "quorum", ReadPath: "coordinators",
 }
 
 // Lines renders the options, one "name=value" line each, for the run's
@@ -270,7 +282,7 @@ func (o Options) Lines() []string {
 		fmt.Sprintf("guilds=%d channels=%d members=%d online-percent=%d", o.Guilds, o.Channels, o.Members, o.OnlinePercent),
 		fmt.Sprintf("post-every=%s read-every=%s max-per-channel=%d fanout=%s", o.PostEvery, o.ReadEvery, o.MaxPerChannel, o.Fanout),
 		fmt.Sprintf("warmup=%s safety=%s liveness=%s liveness-bound=%s", o.Warmup, o.Safety, o.Liveness, o.LivenessBound),
-		fmt.Sprintf("consistency=%s read-consistency=%s store-sync=%s", o.Consistency, o.ReadConsistency, o.StoreSync),
+		fmt.Sprintf("consistency=%s read-consistency=%s store-sync=%s read-path=%s", o.Consistency, o.ReadConsistency, o.StoreSync, o.ReadPath),
 	}
 	if o.Buggify {
 		lines = append(lines, "buggify=on")

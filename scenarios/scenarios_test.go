@@ -36,6 +36,28 @@ func TestScenarios(t *testing.T) {
 	}
 }
 
+// TestReadThroughDataServices runs every scenario with history reads (and
+// the guilds' writes) going through the data services: the coalescer and
+// cache must keep every checker Ok, Porcupine's linearizability included
+// (a cache that missed an acknowledged write would serve a page without
+// it: mutation dataservice-write-keeps-cache).
+func TestReadThroughDataServices(t *testing.T) {
+	for _, s := range Catalogue() {
+		t.Run(s.Name, func(t *testing.T) {
+			t.Parallel()
+			for seed := uint64(1); seed <= seedsPerScenario; seed++ {
+				r := Run(s.Name, seed, Options{ReadPath: "data-services"})
+				if !r.Ok() {
+					t.Fatalf("%s\nreplay: go run ./cmd/guildsim run --scenario %s --seed %d --read-path data-services", r, s.Name, seed)
+				}
+				if r.Options.ReadPath != "data-services" {
+					t.Fatalf("seed %d: ran with read path %q", seed, r.Options.ReadPath)
+				}
+			}
+		})
+	}
+}
+
 // knownFailures are scenarios that expose a bug in system code, skipped
 // (with the seed and the checker's verdict in the reason) so the suite
 // stays green until the bug is fixed. None today.

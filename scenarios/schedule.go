@@ -226,7 +226,7 @@ func resolveSchedule(sfs []scheduleFault, lookup func(string) (sim.NodeID, bool)
 		for _, n := range names {
 			id, ok := lookup(n)
 			if !ok {
-				return nil, fmt.Errorf("guildsim: --faults: unknown node %q (nodes are named store-0, guild-0, gateway-0, clients-0, control)", n)
+				return nil, fmt.Errorf("guildsim: --faults: unknown node %q (nodes are named store-0, guild-0, gateway-0, data-service-0, clients-0, control)", n)
 			}
 			out = append(out, id)
 		}
@@ -257,11 +257,11 @@ func resolveSchedule(sfs []scheduleFault, lookup func(string) (sim.NodeID, bool)
 // nodeNames are the names of the nodes a run with options o has, for
 // checking --faults before a world exists.
 func nodeNames(o Options) map[string]bool {
-	names := map[string]bool{"control": true}
-	for prefix, n := range map[string]int{"store": o.StoreNodes, "guild": o.GuildNodes, "gateway": o.GatewayNodes, "clients": o.Regions} {
-		for i := range n {
-			names[fmt.Sprintf("%s-%d", prefix, i)] = true
-		}
+	list, err := o.nodes().NodeNames()
+	sim.Assert(err == nil, "scenarios: options in range make a valid topology")
+	names := map[string]bool{}
+	for _, n := range list {
+		names[n] = true
 	}
 	return names
 }

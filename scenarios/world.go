@@ -57,22 +57,38 @@ type GuildInfo struct {
 // answered or fails within the store client's timeout (10 s).
 const readSpacing = store.DefaultClientTimeout + 2*sim.Second
 
-// topology is the deployment a scenario's options describe: a control
-// node with the identify limiter, storage, guild and gateway nodes spread
-// over the regions, a client node per region, a driver node for the
-// scenario's API edge, and deploy's generated population.
-func topology(s *Scenario, seed uint64, o Options, buggify bool) deploy.Topology {
-	gopt := s.Guild
-	gopt.Fanout = o.Fanout
-	gopt.WriteConsistency = consistencies[o.Consistency]
-	return deploy.Topology{
-		Seed: seed, Regions: o.Regions, Buggify: buggify,
-		StoreNodes: o.StoreNodes, GuildNodes: o.GuildNodes, GatewayNodes: o.GatewayNodes,
-		Population: deploy.Population{Guilds: o.Guilds, Channels: o.Channels, Members: o.Members,
-			OnlinePercent: o.OnlinePercent, ExtraUsers: extraUsers},
-		Guild:   gopt,
-		Replica: store.ReplicaOptions{Engine: store.Options{Sync: syncPolicies[o.StoreSync]}},
+// dataServiceNodes is the size of the data-service tier when reads go
+// through it (--read-path data-services): enough for the ring to spread
+// channels and for one instance's crash to move only its share (GUESS).
+const dataServiceNodes = 3
+
+// nodes is the part of the deployment the options decide alone: regions,
+// nodes by role and the read path (what a fault schedule may name).
+func (o Options) nodes() deploy.Topology {
+	rp, err := deploy.ParseReadPath(o.ReadPath)
+	sim.Assert(err == nil, "scenarios: the read path was validated")
+	t := deploy.Topology{Regions: o.Regions, StoreNodes: o.StoreNodes, GuildNodes: o.GuildNodes, GatewayNodes: o.GatewayNodes, ReadPath: rp}
+	if rp == deploy.ReadDataServices {
+		t.DataServiceNodes = dataServiceNodes
 	}
+	return t
+}
+
+// topology is the deployment a scenario's options describe: a control
+// node with the identify limiter, storage, guild and gateway nodes (and
+// data services, when reads go through them) spread over the regions, a
+// client node per region, a driver node for the scenario's API edge, and
+// deploy's generated population.
+func topology(s *Scenario, seed uint64, o Options, buggify bool) deploy.Topology {
+	t := o.nodes()
+	t.Seed, t.Buggify = seed, buggify
+	t.Population = deploy.Population{Guilds: o.Guilds, Channels: o.Channels, Members: o.Members,
+		OnlinePercent: o.OnlinePercent, ExtraUsers: extraUsers}
+	t.Guild = s.Guild
+	t.Guild.Fanout = o.Fanout
+	t.Guild.WriteConsistency = consistencies[o.Consistency]
+	t.Replica = store.ReplicaOptions{Engine: store.Options{Sync: syncPolicies[o.StoreSync]}}
+	return t
 }
 
 // build assembles the world through deploy and derives the scenario's

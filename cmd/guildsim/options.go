@@ -46,6 +46,7 @@ var optionDefs = []optionDef{
 	{name: "faults", usage: "the fault schedule instead of the scenario's, e.g. 'crash store-1 at +3s for 5s; partition-node guild-0 at +8s for 4s', or none", kind: 's', str: func(o *scenarios.Options) *string { return &o.Faults }},
 	{name: "read-consistency", usage: "level history reads use: one, quorum or all (one is not linearizable: Porcupine is not run)", kind: 's', str: func(o *scenarios.Options) *string { return &o.ReadConsistency }},
 	{name: "store-sync", usage: "storage nodes' commit log: batch or periodic (periodic loses acknowledged writes in a crash)", kind: 's', str: func(o *scenarios.Options) *string { return &o.StoreSync }},
+	{name: "read-path", usage: "where history reads go: coordinators, or data-services (3 data-service nodes that coalesce reads and cache hot channels)", kind: 's', str: func(o *scenarios.Options) *string { return &o.ReadPath }},
 	{name: "buggify", usage: "turn the buggify sites of system code on: rare but legal timings become common (swarm also draws it per seed)", kind: 'b', bool: func(o *scenarios.Options) *bool { return &o.Buggify }},
 }
 

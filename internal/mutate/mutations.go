@@ -197,6 +197,19 @@ var Mutations = []Mutation{
 		Runs: []string{"partition-during-send", "swarm"},
 	},
 	{
+		Name: "dataservice-write-keeps-cache",
+		Bug:  "a data service forwards a write's acknowledgement without invalidating the channel's cached page and its reads in flight",
+		File: "system/store/dataservice.go",
+		Edits: []Edit{{
+			Find:    "\tcase dsMutation:\n\t\td.invalidate(p.channel)\n",
+			Replace: "\tcase dsMutation:\n",
+		}},
+		// Only runs whose reads go through the data services walk this
+		// path: a read right after an acknowledged post is served the
+		// page from before it.
+		Runs: []string{"chat-basic:read-path=data-services", "hot-channel:read-path=data-services", "swarm:read-path=data-services"},
+	},
+	{
 		Name: "client-zombie-check-off",
 		Bug:  "the client never notices a heartbeat left unacknowledged (zombie detection off)",
 		File: "system/client/client.go",

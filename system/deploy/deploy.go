@@ -236,10 +236,27 @@ func addGuilds(d *Deployment) error {
 	d.Options.Guild = t.Guild
 	o := &d.Options.Guild
 	o.Directory, o.GuildNodes, o.StoreCoordinators = dir, d.Guild, d.Store
+	if t.ReadPath == ReadDataServices {
+		// Readers at the data services need the guilds' writes to pass
+		// there too, or an instance's cache misses them for up to its
+		// TTL. The router gets its nodes when they are added, below.
+		o.StoreDataServices = d.router()
+	}
 	if d.Cluster, err = guild.NewCluster(o); err != nil {
 		return err
 	}
 	return nil
+}
+
+// router returns the data-service router, made empty the first time:
+// the guilds need it before the data-service nodes exist.
+func (d *Deployment) router() *store.DataServiceRouter {
+	if d.Router == nil {
+		r, err := store.NewDataServiceRouter(store.DataServiceRouterOptions{Name: d.Topology.DataService.Name})
+		sim.Assert(err == nil, "deploy: default router options are valid")
+		d.Router = r
+	}
+	return d.Router
 }
 
 // addGateways adds the gateway nodes (with the guild tier's fanout
@@ -287,8 +304,13 @@ func addDataServices(d *Deployment) error {
 		ctx.Spawn(d.Options.DataService.Name, ds)
 	}
 	d.DataServices = d.addNodes("data-service", t.DataServiceNodes, boot)
-	d.Router, err = store.NewDataServiceRouter(store.DataServiceRouterOptions{Nodes: d.DataServices, Name: d.Options.DataService.Name})
-	return err
+	d.router()
+	for _, n := range d.DataServices {
+		if err := d.Router.Add(n); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // addClientNodes adds the nodes devices run on and the clients' shared

@@ -36,6 +36,10 @@ func TestNodesByRoleInOrder(t *testing.T) {
 	if !slices.Equal(names, want) {
 		t.Fatalf("nodes %v, want %v", names, want)
 	}
+	// NodeNames says the same without a world.
+	if listed, err := small(1).NodeNames(); err != nil || !slices.Equal(listed, names) {
+		t.Fatalf("NodeNames: %v %v, want the world's %v", listed, err, names)
+	}
 	// The identify limiter must be where gateway.Options.LimiterNode says.
 	if d.Control != d.Options.Gateway.LimiterNode || d.Control != d.World.Nodes()[0] {
 		t.Fatalf("control node %d, limiter node %d: the control node must be node 0", d.Control, d.Options.Gateway.LimiterNode)
@@ -215,9 +219,20 @@ func TestReadThroughDataServices(t *testing.T) {
 			if pages != 1 || msgs != 1 {
 				t.Fatalf("%d pages with %d messages, want the one page with the message posted", pages, msgs)
 			}
-			var dsReads uint64
+			var dsReads, dsWrites uint64
 			for _, n := range d.DataServices {
 				dsReads += d.DataService(n).Stats().Reads
+				dsWrites += d.DataService(n).Stats().Mutations
+			}
+			// The guild's write takes the readers' path: through the data
+			// services (which then invalidate their cache) or not.
+			if want := uint64(0); path == deploy.ReadDataServices {
+				want = 1
+				if dsWrites != want {
+					t.Fatalf("data services forwarded %d writes, want the guild's %d", dsWrites, want)
+				}
+			} else if dsWrites != want {
+				t.Fatalf("data services forwarded %d writes on the coordinators' path", dsWrites)
 			}
 			if want := uint64(0); path == deploy.ReadDataServices {
 				want = 1

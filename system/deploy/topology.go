@@ -99,7 +99,10 @@ const (
 	ReadCoordinators ReadPath = iota
 	// ReadDataServices sends each read to its channel's data-service
 	// instance, which coalesces concurrent reads of a channel and caches
-	// hot ones (Discord's data services, 2023).
+	// hot ones (Discord's data services, 2023). The guilds' writes go
+	// through the same instances, so that each sees the writes of its
+	// channels and invalidates its cache on them (read-your-writes through
+	// the tier; store/dataservice.go).
 	ReadDataServices
 )
 
@@ -184,4 +187,32 @@ func (t *Topology) validate() error {
 		return fmt.Errorf("deploy: Topology.Guilds: %d guilds but no guild nodes to run them", len(t.Guilds))
 	}
 	return nil
+}
+
+// NodeNames returns the names of the nodes New would add for t, in order
+// (the node IDs follow it), without building a world: for checking a
+// fault schedule's node names before a run. t must be valid for New.
+func (t Topology) NodeNames() ([]string, error) {
+	if err := t.validate(); err != nil {
+		return nil, err
+	}
+	var names []string
+	if t.GatewayNodes > 0 {
+		names = append(names, "control")
+	}
+	for _, r := range []struct {
+		prefix string
+		n      int
+	}{{"store", t.StoreNodes}, {"guild", t.GuildNodes}, {"gateway", t.GatewayNodes}, {"data-service", t.DataServiceNodes}, {"clients", t.ClientNodes}} {
+		for i := range r.n {
+			names = append(names, fmt.Sprintf("%s-%d", r.prefix, i))
+		}
+	}
+	for _, e := range t.Extra {
+		names = append(names, e.Name)
+	}
+	if t.Driver != nil {
+		names = append(names, "driver")
+	}
+	return names, nil
 }

@@ -117,7 +117,7 @@ func newGuild(c *Cluster, spec *Spec, gen *store.Generator) *Guild {
 	}
 	g.queues = make([][]*write, len(g.pol.channels))
 	g.em = emitter{o: o, m: &g.m, perNode: o.Fanout == FanoutPerNode}
-	sc, err := store.NewClient(store.ClientOptions{Coordinators: o.StoreCoordinators, Timeout: o.StoreTimeout, MaxPending: o.MaxPendingWrites})
+	sc, err := store.NewClient(store.ClientOptions{Coordinators: o.StoreCoordinators, DataServices: o.StoreDataServices, Timeout: o.StoreTimeout, MaxPending: o.MaxPendingWrites})
 	sim.Assert(err == nil, "guild: store client options were validated")
 	g.store = sc
 	return g

@@ -46,6 +46,13 @@ type Options struct {
 	// StoreCoordinators are the storage nodes whose coordinators the guilds
 	// write messages through (required).
 	StoreCoordinators []sim.NodeID
+	// StoreDataServices, when set, carries the guilds' writes instead:
+	// each goes to its channel's data-service instance, which forwards it
+	// to a coordinator and, seeing its answer, invalidates the channel's
+	// cached page. Readers that go through the data services need the
+	// writes to go there too: a write that bypasses the tier is missed by
+	// its cache for up to the cache's TTL.
+	StoreDataServices *store.DataServiceRouter
 	// StoreTimeout is the guild's own timeout on a store write [store's
 	// client default, 10 s].
 	StoreTimeout sim.Duration
