@@ -1,6 +1,8 @@
 package scenarios
 
 import (
+	"slices"
+
 	"github.com/guildsim/guildsim/scenarios/check"
 	"github.com/guildsim/guildsim/sim"
 	"github.com/guildsim/guildsim/system/client"
@@ -111,10 +113,11 @@ func build(s *Scenario, seed uint64, o Options, buggify bool) (*World, error) {
 		for _, ch := range spec.Channels {
 			gi.Channels = append(gi.Channels, ch.ID)
 		}
-		for i, m := range spec.Members {
+		for _, m := range spec.Members {
 			gi.Members = append(gi.Members, m.User)
 			for c, ch := range gi.Channels {
-				if c != 0 || deploy.HasRole(i) {
+				// Channel 0 is private to the guild's role (deploy.Population).
+				if c != 0 || slices.Contains(m.Roles, gi.Role) {
 					sw.Access.Grant(m.User, ch, sim.Time(0), check.Forever)
 				}
 			}
