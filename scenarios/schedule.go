@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -220,13 +221,13 @@ func parseDur(s string) (sim.Duration, error) {
 
 // resolve turns parsed faults into a schedule, naming the first unknown
 // node.
-func resolveSchedule(sfs []scheduleFault, lookup func(string) (sim.NodeID, bool)) (faults.Schedule, error) {
+func resolveSchedule(sfs []scheduleFault, known []string, lookup func(string) (sim.NodeID, bool)) (faults.Schedule, error) {
 	ids := func(names []string) ([]sim.NodeID, error) {
 		var out []sim.NodeID
 		for _, n := range names {
 			id, ok := lookup(n)
 			if !ok {
-				return nil, fmt.Errorf("guildsim: --faults: unknown node %q (nodes are named store-0, guild-0, gateway-0, data-service-0, clients-0, control)", n)
+				return nil, fmt.Errorf("guildsim: --faults: unknown node %q (this run's nodes: %s)", n, strings.Join(known, ", "))
 			}
 			out = append(out, id)
 		}
@@ -254,15 +255,13 @@ func resolveSchedule(sfs []scheduleFault, lookup func(string) (sim.NodeID, bool)
 	return sched, nil
 }
 
-// nodeNames are the names of the nodes a run with options o has, for
-// checking --faults before a world exists.
-func nodeNames(o Options) map[string]bool {
-	list, err := o.nodes().NodeNames()
+// nodeNames are the names of the nodes a run with options o has, in
+// deploy's order, as deploy names them (the driver's aside: faults leave
+// it alone), for checking --faults and --trace-filter before a world
+// exists.
+func (o Options) nodeNames() []string {
+	names, err := o.nodes().NodeNames()
 	sim.Assert(err == nil, "scenarios: options in range make a valid topology")
-	names := map[string]bool{}
-	for _, n := range list {
-		names[n] = true
-	}
 	return names
 }
 
@@ -281,8 +280,8 @@ func validateSchedule(o Options) error {
 				strings.TrimSpace(sf.text), sf.f.At, o.Safety)
 		}
 	}
-	names := nodeNames(o)
-	_, err = resolveSchedule(sfs, func(n string) (sim.NodeID, bool) { return 0, names[n] })
+	list := o.nodeNames()
+	_, err = resolveSchedule(sfs, list, func(n string) (sim.NodeID, bool) { return 0, slices.Contains(list, n) })
 	return err
 }
 
@@ -301,5 +300,11 @@ func ParseSchedule(w *sim.World, text string) (faults.Schedule, error) {
 	if err != nil {
 		return nil, err
 	}
-	return resolveSchedule(sfs, w.Node)
+	var known []string
+	for _, id := range w.Nodes() {
+		if n := w.NodeName(id); n != "driver" {
+			known = append(known, n)
+		}
+	}
+	return resolveSchedule(sfs, known, w.Node)
 }

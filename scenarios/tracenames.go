@@ -25,6 +25,7 @@ var ProcessNames = []string{
 	"gateway/session", gateway.ListenerName, gateway.LimiterName,
 	guild.PartitionerName, guild.RelayHostName, "guild/relay", "guild/worker",
 	store.DefaultReplicaName, store.DefaultCoordinatorName,
+	store.DefaultDataServiceName, // with --read-path data-services
 }
 
 // guildProcessPrefix is how a guild's process name starts (guild/<id>).
@@ -35,14 +36,10 @@ const guildProcessPrefix = "guild/"
 // naming nothing would write an empty trace and look like a quiet world.
 // A process is named as sim matches it: NAME or NAME#PID.
 func CheckTraceFilter(o Options, f sim.TraceFilter) error {
-	nodes := nodeNames(o)
+	nodes := o.nodeNames()
 	for _, n := range f.Nodes {
-		if !nodes[n] {
-			var names []string
-			for k := range nodes {
-				names = append(names, k)
-			}
-			slices.Sort(names)
+		if !slices.Contains(nodes, n) {
+			names := slices.Sorted(slices.Values(nodes))
 			return fmt.Errorf("node=%s: no such node in this run (nodes: %s)", n, strings.Join(names, ", "))
 		}
 	}

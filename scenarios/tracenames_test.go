@@ -14,12 +14,16 @@ import (
 // TestTraceNamesAreTheWorlds: every node and process name a traced run
 // shows is one CheckTraceFilter accepts, and every name ProcessNames
 // lists shows up in a run (per-node fanout has workers and a partitioner,
-// relays a relay host and relays): the list --trace-filter is checked
+// relays a relay host and relays; reads through the data services the
+// data-service processes): the list --trace-filter is checked
 // against is the world's, not a guess.
 func TestTraceNamesAreTheWorlds(t *testing.T) {
 	seen := map[string]bool{}
 	for _, fanout := range []guild.Fanout{guild.FanoutPerNode, guild.FanoutRelays} {
 		o := Options{Fanout: fanout, Warmup: 2 * sim.Second, Safety: 3 * sim.Second, Liveness: 10 * sim.Second, LivenessBound: 5 * sim.Second}
+		if fanout == guild.FanoutRelays {
+			o.ReadPath = "data-services" // the data-service tier's processes and nodes too
+		}
 		resolved, err := Resolve("chat-basic", o)
 		if err != nil {
 			t.Fatal(err)
