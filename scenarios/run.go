@@ -12,6 +12,7 @@ import (
 	"github.com/guildsim/guildsim/scenarios/check"
 	"github.com/guildsim/guildsim/sim"
 	"github.com/guildsim/guildsim/system/client"
+	"github.com/guildsim/guildsim/system/deploy"
 )
 
 // Result is one run of one scenario with one seed.
@@ -484,7 +485,8 @@ func gatewayTruth(sw *World, log []faults.Entry) *check.GatewayTruth {
 // leave a channel unchecked). A client has one read in flight at a time,
 // so when a guild has fewer online members than its channels need, later
 // rounds come readSpacing apart. It returns the start of the last round
-// that planned a read (its reads start within 2 ms of it).
+// that planned a read (its reads start within 2 ms of it), plus the wider
+// spacing of reads through the data services.
 func finalReads(sw *World, at sim.Duration) sim.Duration {
 	last := at
 	// The most rounds a channel may wait: one client serving every
@@ -494,6 +496,14 @@ func finalReads(sw *World, at sim.Duration) sim.Duration {
 		rounds += 2 * len(gi.Channels)
 	}
 	step := readSpacing + sim.Second // a round's reads start up to 2 ms late
+	// The two reads of a channel start 1 ms apart. Through the data
+	// services that makes them one coalesced store query that fails or
+	// succeeds for both, so there the second starts after the first's
+	// query is answered or timed out: two observations, not one.
+	apart := sim.Millisecond
+	if sw.D.Options.ReadPath == deploy.ReadDataServices {
+		apart = sw.D.Options.DataService.StoreTimeout + sim.Second
+	}
 	for _, gi := range sw.Guilds {
 		if len(gi.Online) == 0 {
 			continue
@@ -504,9 +514,11 @@ func finalReads(sw *World, at sim.Duration) sim.Duration {
 				t := at + sim.Duration(round)*step
 				for i := 0; i < len(gi.Online) && planned < 2; i++ {
 					c := gi.Online[(k*2+i)%len(gi.Online)]
-					if sw.Read(t+sim.Duration(planned)*sim.Millisecond, c, ch) {
+					if sw.Read(t+sim.Duration(planned)*apart, c, ch) {
+						// The caller's readSpacing after last covers a
+						// round's reads 1 ms apart; a wider apart counts.
+						last = max(last, t+sim.Duration(planned)*(apart-sim.Millisecond))
 						planned++
-						last = max(last, t)
 					}
 				}
 			}

@@ -16,7 +16,7 @@ func (d *DataService) read(ctx *sim.Ctx, m ReadPage) {
 	w := Waiter{From: ctx.Sender(), Request: uint64(m.ID)}
 	key := dsReadKey{Query: m.Query, Consistency: m.Consistency}
 	if d.cache != nil && d.cacheable(key) {
-		if page, ok := d.cached(ctx, key); ok {
+		if page, ok := d.cached(ctx, key); ok && !ctx.Buggify(siteCacheMiss) {
 			d.stats.CacheHits++
 			d.answerPage(ctx, w, page, nil)
 			return
@@ -123,6 +123,12 @@ func (d *DataService) untrack(key dsReadKey) {
 	}
 	d.inflight[ch] = keys
 }
+
+// siteCacheMiss (buggify) makes a read the cache could answer miss it, as
+// after an eviction by memory pressure or an instance restart: the read
+// goes to the coalescer and the store, where a flight may already be out
+// and a write may be settling, the paths a warm cache hides.
+const siteCacheMiss = "store/dataservice-cache-miss"
 
 // cacheable reports whether reads of key are served from, and fill, the
 // cache: latest-page reads of a sane size at a known consistency. Anything

@@ -168,7 +168,7 @@
 //
 // # Buggify
 //
-// Four sites (sim's Ctx.Buggify, on only in runs with buggify) make legal
+// Five sites (sim's Ctx.Buggify, on only in runs with buggify) make legal
 // but rare timings common; each is named and explained where it is asked:
 //   - "store/replica-late-reply" (replica.go): an answer to a coordinator
 //     (write ack, rows, bucket index) leaves 20-500 ms late, or one time in
@@ -180,9 +180,10 @@
 //     deadline is a tenth to a half of the configured timeout.
 //   - "store/speculative-retry-at-once" (coord_read.go): a read round asks
 //     every replica believed up at once instead of after SpeculativeDelay.
-//
-// The data service tier (dataservice.go) has no site yet: no scenario
-// deploys it, so a site there would never fire in a sweep.
+//   - "store/dataservice-cache-miss" (dataservice_read.go): a read the
+//     data service's cache could answer misses it (an eviction, a restart)
+//     and goes to the coalescer and the store. Only runs whose reads go
+//     through the data services (--read-path data-services) reach it.
 //
 // # Not built yet (next steps)
 //
