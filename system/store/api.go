@@ -41,6 +41,10 @@ type EditMessage struct {
 	Message     Snowflake
 	Content     string
 	Consistency Consistency
+	// Author, if not zero, is a precondition: the edit applies only to a
+	// message this user wrote, else ErrNotAuthor (Discord: only the author
+	// edits a message; the guild knows the editor, the store the author).
+	Author Snowflake
 }
 
 // DeleteMessage deletes a message, leaving a tombstone. As for edits, the
@@ -49,6 +53,23 @@ type DeleteMessage struct {
 	ID          RequestID
 	Channel     Snowflake
 	Message     Snowflake
+	Consistency Consistency
+	// Author, if not zero, is a precondition as for EditMessage: a member
+	// without MANAGE_MESSAGES deletes only their own messages.
+	Author Snowflake
+}
+
+// ReactMessage adds a reaction key to a message, or removes it (Remove).
+// The key names the emoji and the user (Discord keeps one reaction per
+// user and emoji); each key is its own last-write-wins cell, so reactions
+// of different users never overwrite each other. As for edits, the message
+// must be alive.
+type ReactMessage struct {
+	ID          RequestID
+	Channel     Snowflake
+	Message     Snowflake
+	Key         string
+	Remove      bool
 	Consistency Consistency
 }
 
@@ -99,6 +120,9 @@ var (
 	ErrUnknownMessage = errors.New("store: unknown message")
 	// ErrMessageDeleted: an edit or delete of a message that was deleted.
 	ErrMessageDeleted = errors.New("store: message was deleted")
+	// ErrNotAuthor: an edit or delete whose Author precondition does not
+	// hold (Discord: 50005 Cannot edit a message authored by another user).
+	ErrNotAuthor = errors.New("store: message written by another user")
 	// ErrBadCursor: a page read with both Before and After.
 	ErrBadCursor = errors.New("store: bad page cursor")
 
@@ -126,6 +150,7 @@ const (
 func (m WriteMessage) WireSize() int  { return wireHeaderBytes + wireMessageBytes + len(m.Content) }
 func (m EditMessage) WireSize() int   { return wireHeaderBytes + wireMessageBytes + len(m.Content) }
 func (m DeleteMessage) WireSize() int { return wireHeaderBytes + wireMessageBytes }
+func (m ReactMessage) WireSize() int  { return wireHeaderBytes + wireMessageBytes + len(m.Key) }
 func (m ReadPage) WireSize() int      { return wireHeaderBytes + 32 }
 func (m Ack) WireSize() int           { return wireHeaderBytes + 8 }
 func (m ErrorReply) WireSize() int    { return wireHeaderBytes + 64 }

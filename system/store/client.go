@@ -126,6 +126,16 @@ func (c *Client) Delete(ctx *sim.Ctx, m DeleteMessage) (RequestID, error) {
 	return id, err
 }
 
+// React sends m with its ID filled in, and returns the ID.
+func (c *Client) React(ctx *sim.Ctx, m ReactMessage) (RequestID, error) {
+	id, err := c.reserve()
+	if err == nil {
+		m.ID = id
+		c.send(ctx, id, m)
+	}
+	return id, err
+}
+
 // Read sends m with its ID filled in, and returns the ID.
 func (c *Client) Read(ctx *sim.Ctx, m ReadPage) (RequestID, error) {
 	id, err := c.reserve()

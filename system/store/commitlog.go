@@ -42,11 +42,11 @@ var crcTable = crc32.MakeTable(crc32.Castagnoli)
 const (
 	flagDelete  = 1
 	columnShift = 1
-	flagMarker  = 1 << 4
+	flagMarker  = 1 << 5 // above the four column bits
 	crcBytes    = 4
 	// maxBodyBytes bounds a record: flags, four varints and a content of at
 	// most MaxContentBytes with its length. A longer length prefix is garbage.
-	maxBodyBytes = 1 + 5*binary.MaxVarintLen64 + MaxContentBytes
+	maxBodyBytes = 1 + 6*binary.MaxVarintLen64 + MaxContentBytes + MaxReactionKeyBytes + 1
 )
 
 // appendRecord appends w's log record to buf.
@@ -74,6 +74,15 @@ func appendRecord(buf []byte, w *Write) []byte {
 	if w.Columns&ColEditedAt != 0 {
 		buf = binary.AppendVarint(buf, int64(w.EditedAt))
 	}
+	if w.Columns&ColReaction != 0 {
+		buf = binary.AppendUvarint(buf, uint64(len(w.Reaction)))
+		buf = append(buf, w.Reaction...)
+		on := byte(0)
+		if w.ReactionOn {
+			on = 1
+		}
+		buf = append(buf, on)
+	}
 	body := buf[start:]
 	sim.Assert(len(body) == bodySize(w), "store: commit log body size disagrees with its encoding")
 	return binary.LittleEndian.AppendUint32(buf, crc32.Checksum(body, crcTable))
@@ -91,6 +100,9 @@ func bodySize(w *Write) int {
 	}
 	if w.Columns&ColEditedAt != 0 {
 		n += varintSize(int64(w.EditedAt))
+	}
+	if w.Columns&ColReaction != 0 {
+		n += uvarintSize(uint64(len(w.Reaction))) + len(w.Reaction) + 1
 	}
 	return n
 }
@@ -140,6 +152,10 @@ func decodeBody(b []byte) Write {
 	}
 	if w.Columns&ColEditedAt != 0 {
 		w.EditedAt = sim.Time(r.varint())
+	}
+	if w.Columns&ColReaction != 0 {
+		w.Reaction = string(r.bytes(int(r.uvarint())))
+		w.ReactionOn = r.byte() == 1
 	}
 	sim.Assert(len(r.b) == 0, "store: commit log record has trailing bytes")
 	sim.Assert(w.validate() == nil, "store: commit log record decodes to an invalid write")

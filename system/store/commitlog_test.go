@@ -33,6 +33,11 @@ func TestRecordRoundTrip(t *testing.T) {
 			if w.Columns&ColEditedAt != 0 {
 				w.EditedAt = sim.Time(rapid.Int64().Draw(t, "editedAt"))
 			}
+			if w.Columns&ColReaction != 0 {
+				// A reaction write sets its key's cell and nothing else.
+				w = React(w.Channel, w.Message, rapid.StringMatching(`[a-z0-9:]{1,96}`).Draw(t, "reaction"),
+					rapid.Bool().Draw(t, "on"), w.Timestamp)
+			}
 		}
 		prefix := []byte{1, 2, 3}
 		buf := appendRecord(prefix, &w)

@@ -20,27 +20,57 @@ import (
 // insert, which last-write-wins would ignore, and acknowledge a delete that
 // deleted nothing.
 
-// startMutation checks an edit or delete and starts its point read.
-func (c *Coordinator) startMutation(ctx *sim.Ctx, kind opKind, req RequestID, channel, message Snowflake, content string, cl Consistency) {
+// mutation is an edit, delete or reaction as the coordinator carries it
+// from its request to its write.
+type mutation struct {
+	kind             opKind
+	req              RequestID
+	channel, message Snowflake
+	content          string    // edits: the new content; reactions: the key
+	author           Snowflake // edits, deletes: the author precondition, 0 if none
+	remove           bool      // reactions: remove the key
+}
+
+// verb names the mutation in errors.
+func (m *mutation) verb() string {
+	switch m.kind {
+	case opEdit:
+		return "edit"
+	case opReact:
+		if m.remove {
+			return "reaction removal"
+		}
+		return "reaction"
+	}
+	return "delete"
+}
+
+// startMutation checks an edit, delete or reaction and starts its point
+// read.
+func (c *Coordinator) startMutation(ctx *sim.Ctx, m mutation, cl Consistency) {
 	err := c.checkConsistency(cl)
 	if err == nil {
-		err = c.checkChannel(ctx, channel)
+		err = c.checkChannel(ctx, m.channel)
 	}
 	if err == nil {
-		err = checkMessage(channel, message)
+		err = checkMessage(m.channel, m.message)
 	}
-	if err == nil && kind == opEdit {
-		err = checkContent(content)
+	if err == nil && m.kind == opEdit {
+		err = checkContent(m.content)
+	}
+	if err == nil && m.kind == opReact && !validReactionKey(m.content) {
+		err = fmt.Errorf("%w: reaction key %q: must be 1 to %d bytes without spaces", ErrBadRequest, m.content, MaxReactionKeyBytes)
 	}
 	if err != nil {
-		c.refuse(ctx, req, err)
+		c.refuse(ctx, m.req, err)
 		return
 	}
-	op := c.newOp(ctx, kind, req, cl)
+	op := c.newOp(ctx, m.kind, m.req, cl)
 	if op == nil {
 		return
 	}
-	op.message, op.content = message, content
+	op.message, op.mut = m.message, m
+	channel, message := m.channel, m.message
 	op.query.Channel = channel
 	c.arm(ctx, op, c.opts.ReadTimeout)
 	op.phase = phasePoint
@@ -58,23 +88,31 @@ func (c *Coordinator) pointDone(ctx *sim.Ctx, op *coordOp) {
 	if len(merged) > 0 {
 		r = merged[0]
 	}
-	if _, live, _ := r.view(channel); !live {
+	m, live, _ := r.view(channel)
+	if !live {
 		err := ErrUnknownMessage
 		if r.deleted {
 			err = ErrMessageDeleted
 		}
 		c.stats.BadRequests++
-		verb := "delete"
-		if op.kind == opEdit {
-			verb = "edit"
-		}
-		c.fail(ctx, op, fmt.Errorf("%w: %s of message %d in channel %d", err, verb, op.message, channel))
+		c.fail(ctx, op, fmt.Errorf("%w: %s of message %d in channel %d", err, op.mut.verb(), op.message, channel))
+		return
+	}
+	if op.mut.author != 0 && m.Author != op.mut.author {
+		c.stats.BadRequests++
+		c.fail(ctx, op, fmt.Errorf("%w: %s of message %d in channel %d by user %d: written by user %d",
+			ErrNotAuthor, op.mut.verb(), op.message, channel, op.mut.author, m.Author))
 		return
 	}
 	at := max(ctx.Now(), r.newest()+1)
-	w := Delete(channel, op.message, at)
-	if op.kind == opEdit {
-		w = Edit(channel, op.message, op.content, at)
+	var w Write
+	switch op.kind {
+	case opEdit:
+		w = Edit(channel, op.message, op.mut.content, at)
+	case opReact:
+		w = React(channel, op.message, op.mut.content, !op.mut.remove, at)
+	default:
+		w = Delete(channel, op.message, at)
 	}
 	op.legs = []writeLeg{{key: w.Partition(), writes: []Write{w}}}
 	c.runWrite(ctx, op)

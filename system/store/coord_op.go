@@ -36,9 +36,9 @@ type coordOp struct {
 
 	read readRound // phasePoint, phaseIndex, phaseScan
 
-	// Edits and deletes: what to change once the point read finds the
-	// message alive.
-	content string
+	// Edits, deletes and reactions: what to change once the point read
+	// finds the message alive.
+	mut mutation
 
 	// Page reads.
 	query   Query
@@ -55,6 +55,7 @@ const (
 	opWrite opKind = iota
 	opEdit
 	opDelete
+	opReact
 	opPage
 )
 

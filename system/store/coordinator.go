@@ -281,10 +281,13 @@ func (c *Coordinator) Receive(ctx *sim.Ctx, msg any) {
 		c.startWrite(ctx, m)
 	case EditMessage:
 		c.stats.Requests++
-		c.startMutation(ctx, opEdit, m.ID, m.Channel, m.Message, m.Content, m.Consistency)
+		c.startMutation(ctx, mutation{kind: opEdit, req: m.ID, channel: m.Channel, message: m.Message, content: m.Content, author: m.Author}, m.Consistency)
 	case DeleteMessage:
 		c.stats.Requests++
-		c.startMutation(ctx, opDelete, m.ID, m.Channel, m.Message, "", m.Consistency)
+		c.startMutation(ctx, mutation{kind: opDelete, req: m.ID, channel: m.Channel, message: m.Message, author: m.Author}, m.Consistency)
+	case ReactMessage:
+		c.stats.Requests++
+		c.startMutation(ctx, mutation{kind: opReact, req: m.ID, channel: m.Channel, message: m.Message, content: m.Key, remove: m.Remove}, m.Consistency)
 	case ReadPage:
 		c.stats.Requests++
 		c.startPage(ctx, m)

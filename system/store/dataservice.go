@@ -349,6 +349,8 @@ func (d *DataService) Receive(ctx *sim.Ctx, msg any) {
 		d.forward(ctx, m.ID, m.Channel, func() (RequestID, error) { return d.client.Edit(ctx, m) })
 	case DeleteMessage:
 		d.forward(ctx, m.ID, m.Channel, func() (RequestID, error) { return d.client.Delete(ctx, m) })
+	case ReactMessage:
+		d.forward(ctx, m.ID, m.Channel, func() (RequestID, error) { return d.client.React(ctx, m) })
 	default:
 		// The Client drops, and reports false for, a reply to a request
 		// whose timeout already fired: its caller has had ErrNoReply.

@@ -106,6 +106,8 @@ func requestChannel(msg any) (Snowflake, bool) {
 		return m.Channel, true
 	case DeleteMessage:
 		return m.Channel, true
+	case ReactMessage:
+		return m.Channel, true
 	}
 	return 0, false
 }

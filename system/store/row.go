@@ -2,6 +2,7 @@ package store
 
 import (
 	"cmp"
+	"slices"
 
 	"github.com/guildsim/guildsim/sim"
 )
@@ -17,6 +18,12 @@ type row struct {
 	author   cell[Snowflake]
 	content  cell[string]
 	editedAt cell[sim.Time]
+	// reactions are one cell per reaction key (emoji and user), 1 while
+	// the reaction is on, 0 once removed, sorted by key. Each key merges
+	// alone, so two users reacting at once never overwrite each other. The
+	// slice is copied on every change, never written in place: scans hand
+	// rows out by value, and a copy must not see later writes.
+	reactions []reactionCell
 	// deletedAt is the newest row tombstone's timestamp, valid if deleted.
 	deletedAt sim.Time
 	deleted   bool
@@ -27,6 +34,32 @@ type cell[T cmp.Ordered] struct {
 	value T
 	at    sim.Time
 	set   bool
+}
+
+// reactionCell is one reaction key's cell.
+type reactionCell struct {
+	key string
+	on  cell[uint8]
+}
+
+// mergeReaction returns cells with key's cell merged with (on, at): a new
+// slice when anything changes, cells itself otherwise.
+func mergeReaction(cells []reactionCell, key string, on uint8, at sim.Time) []reactionCell {
+	i, found := slices.BinarySearchFunc(cells, key, func(c reactionCell, k string) int { return cmp.Compare(c.key, k) })
+	if found {
+		c := cells[i].on
+		c.merge(on, at)
+		if c == cells[i].on {
+			return cells
+		}
+		out := slices.Clone(cells)
+		out[i].on = c
+		return out
+	}
+	out := make([]reactionCell, 0, len(cells)+1)
+	out = append(out, cells[:i]...)
+	out = append(out, reactionCell{key: key, on: cell[uint8]{value: on, at: at, set: true}})
+	return append(out, cells[i:]...)
 }
 
 // merge applies a write of v at timestamp at: last write wins. On equal
@@ -63,6 +96,13 @@ func (r *row) apply(w *Write) {
 	if w.Columns&ColEditedAt != 0 {
 		r.editedAt.merge(w.EditedAt, w.Timestamp)
 	}
+	if w.Columns&ColReaction != 0 {
+		var on uint8
+		if w.ReactionOn {
+			on = 1
+		}
+		r.reactions = mergeReaction(r.reactions, w.Reaction, on, w.Timestamp)
+	}
 }
 
 // Message is a message as reads return it.
@@ -73,6 +113,9 @@ type Message struct {
 	Content string
 	// EditedAt is when the message was last edited; 0 if never.
 	EditedAt sim.Time
+	// Reactions are the reaction keys on, ascending, each followed by a
+	// space (see ReactMessage): a string keeps Message comparable.
+	Reactions string
 }
 
 // view returns the row as a read sees it. live is false when the row has no
@@ -89,6 +132,11 @@ func (r *row) view(channel Snowflake) (m Message, live, shadowed bool) {
 	}
 	if r.editedAt.visible(r) {
 		m.EditedAt = r.editedAt.value
+	}
+	for i := range r.reactions {
+		if c := &r.reactions[i].on; c.visible(r) && c.value == 1 {
+			m.Reactions += r.reactions[i].key + " "
+		}
 	}
 	return m, true, false
 }

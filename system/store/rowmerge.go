@@ -1,6 +1,11 @@
 package store
 
-import "github.com/guildsim/guildsim/sim"
+import (
+	"cmp"
+	"slices"
+
+	"github.com/guildsim/guildsim/sim"
+)
 
 // Merging replicas' rows and repairing the stale ones. A coordinator that
 // has the same row from several replicas folds them into one with the same
@@ -22,6 +27,9 @@ func (r *row) mergeRow(o *row) {
 	if o.editedAt.set {
 		r.editedAt.merge(o.editedAt.value, o.editedAt.at)
 	}
+	for _, c := range o.reactions {
+		r.reactions = mergeReaction(r.reactions, c.key, c.on.value, c.on.at)
+	}
 	if o.deleted && (!r.deleted || o.deletedAt > r.deletedAt) {
 		r.deletedAt, r.deleted = o.deletedAt, true
 	}
@@ -31,7 +39,7 @@ func (r *row) mergeRow(o *row) {
 // tombstone.
 func (r *row) sameCells(o *row) bool {
 	return r.author == o.author && r.content == o.content && r.editedAt == o.editedAt &&
-		r.deleted == o.deleted && (!r.deleted || r.deletedAt == o.deletedAt)
+		slices.Equal(r.reactions, o.reactions) && r.deleted == o.deleted && (!r.deleted || r.deletedAt == o.deletedAt)
 }
 
 // appendRepair appends to out the writes that bring have, a replica's copy
@@ -56,6 +64,13 @@ func (r *row) appendRepair(out []Write, channel Snowflake, have *row) []Write {
 		out = append(out, Write{Channel: channel, Message: r.id, Timestamp: r.editedAt.at,
 			Columns: ColEditedAt, EditedAt: r.editedAt.value})
 	}
+	for _, c := range r.reactions {
+		i, found := slices.BinarySearchFunc(have.reactions, c.key, func(h reactionCell, k string) int { return cmp.Compare(h.key, k) })
+		if !found || have.reactions[i].on != c.on {
+			out = append(out, Write{Channel: channel, Message: r.id, Timestamp: c.on.at,
+				Columns: ColReaction, Reaction: c.key, ReactionOn: c.on.value == 1})
+		}
+	}
 	if r.deleted && (!have.deleted || have.deletedAt != r.deletedAt) {
 		out = append(out, Delete(channel, r.id, r.deletedAt))
 	}
@@ -66,6 +81,9 @@ func (r *row) appendRepair(out []Write, channel Snowflake, have *row) []Write {
 // tombstone (0 for an empty row).
 func (r *row) newest() sim.Time {
 	var t sim.Time
+	for _, c := range r.reactions {
+		t = max(t, c.on.at)
+	}
 	for _, c := range [...]struct {
 		set bool
 		at  sim.Time

@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/guildsim/guildsim/sim"
 )
@@ -32,6 +33,10 @@ type Write struct {
 	Author   Snowflake
 	Content  string
 	EditedAt sim.Time
+	// Reaction is the reaction key ColReaction sets, ReactionOn its value
+	// (true: added, false: removed).
+	Reaction   string
+	ReactionOn bool
 }
 
 // Columns is a set of the messages table's regular columns.
@@ -43,8 +48,11 @@ const (
 	ColAuthor Columns = 1 << iota
 	ColContent
 	ColEditedAt
+	// ColReaction is one reaction key's cell (a set of cells in the row,
+	// one per key; a write sets one).
+	ColReaction
 
-	allColumns = ColAuthor | ColContent | ColEditedAt
+	allColumns = ColAuthor | ColContent | ColEditedAt | ColReaction
 )
 
 // Insert returns the write that creates a message: author and content.
@@ -59,6 +67,20 @@ func Insert(channel, message, author Snowflake, content string, at sim.Time) Wri
 func Edit(channel, message Snowflake, content string, at sim.Time) Write {
 	return Write{Channel: channel, Message: message, Timestamp: at, Columns: ColContent | ColEditedAt,
 		Content: content, EditedAt: at}
+}
+
+// React returns the write that adds (on) or removes a reaction key.
+func React(channel, message Snowflake, key string, on bool, at sim.Time) Write {
+	return Write{Channel: channel, Message: message, Timestamp: at, Columns: ColReaction, Reaction: key, ReactionOn: on}
+}
+
+// MaxReactionKeyBytes bounds a reaction key (an emoji and a user ID).
+const MaxReactionKeyBytes = 96
+
+// validReactionKey: 1 to MaxReactionKeyBytes bytes, no space (Message
+// joins keys with spaces).
+func validReactionKey(k string) bool {
+	return k != "" && len(k) <= MaxReactionKeyBytes && !strings.Contains(k, " ")
 }
 
 // Delete returns the write that deletes a message: a row tombstone.
@@ -97,6 +119,10 @@ func (w *Write) validate() error {
 		return fmt.Errorf("%w: message %d: an upsert must set a column", ErrBadWrite, w.Message)
 	case w.Columns&^allColumns != 0:
 		return fmt.Errorf("%w: message %d: unknown columns %#x", ErrBadWrite, w.Message, uint8(w.Columns))
+	case w.Columns&ColReaction != 0 && !validReactionKey(w.Reaction):
+		return fmt.Errorf("%w: message %d: reaction key of %d bytes: must be between 1 and %d", ErrBadWrite, w.Message, len(w.Reaction), MaxReactionKeyBytes)
+	case w.Columns&ColReaction != 0 && w.Columns != ColReaction:
+		return fmt.Errorf("%w: message %d: a reaction write sets no other column", ErrBadWrite, w.Message)
 	case len(w.Content) > MaxContentBytes:
 		return fmt.Errorf("%w: message %d: content of %d bytes: must be at most %d",
 			ErrBadWrite, w.Message, len(w.Content), MaxContentBytes)
