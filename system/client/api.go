@@ -1,6 +1,8 @@
 package client
 
 import (
+	"strings"
+
 	"github.com/guildsim/guildsim/sim"
 	"github.com/guildsim/guildsim/system/guild"
 	"github.com/guildsim/guildsim/system/store"
@@ -49,11 +51,13 @@ type apiState struct {
 	next    uint64
 	sends   map[uint64]pendingSend // by request; lookups only
 	history *store.Client
+	view    localView // Config.LocalView only
 }
 
 type pendingSend struct {
-	nonce uint64
-	timer sim.TimerID
+	nonce  uint64
+	timer  sim.TimerID
+	change bool // a lifecycle request (lifecycle.go), not a post
 }
 
 func (c *Client) api() *apiState {
@@ -94,6 +98,14 @@ func (c *Client) onSendAnswer(ctx *sim.Ctx, request uint64, rec Record, timedOut
 		ctx.CancelTimer(p.timer)
 	}
 	rec.Seq = p.nonce
+	if p.change {
+		switch rec.Kind {
+		case KindSendAck:
+			rec.Kind, rec.ID = KindChangeAck, 0
+		case KindSendFailed:
+			rec.Kind = KindChangeFailed
+		}
+	}
 	c.record(rec)
 }
 
@@ -128,6 +140,14 @@ func (c *Client) onStoreResult(r store.Result) {
 	}
 	c.record(Record{Kind: KindHistory, Seq: uint64(len(r.Messages)), ID: channel})
 	for _, m := range r.Messages {
+		// A message's edit and reactions come before it: the page is
+		// complete with its last KindHistoryMessage.
+		if m.EditedAt != 0 {
+			c.record(Record{Kind: KindHistoryEdit, ID: uint64(m.ID), Seq: ContentHash(m.Content)})
+		}
+		for k := range strings.FieldsSeq(m.Reactions) {
+			c.record(Record{Kind: KindHistoryReaction, ID: uint64(m.ID), Seq: ContentHash(k)})
+		}
 		c.record(Record{Kind: KindHistoryMessage, ID: uint64(m.ID), Seq: uint64(m.Author)})
 	}
 }

@@ -148,6 +148,8 @@ func (c *Client) Receive(ctx *sim.Ctx, msg any) {
 		c.onSendAnswer(ctx, m.request, Record{Kind: KindSendFailed, ID: SendTimedOut}, true)
 	case ReadHistory:
 		c.readHistory(ctx, m)
+	case EditMessage, DeleteMessage, BulkDelete, AddReaction, RemoveReaction, guild.MessageChanged:
+		c.onChangeCommand(ctx, m)
 	case OpenGuild:
 		// The user opens a guild: op 14 subscribes the session to it, and
 		// in a large guild turns it from passive to active. Not connected:
@@ -309,6 +311,7 @@ func (c *Client) onDispatch(p gateway.Payload) {
 		c.seq = p.S
 	}
 	c.record(Record{Kind: KindDispatch, Seq: p.S, ID: id, Name: name})
+	c.applyView(p)
 	// A message of our own with our nonce: Discord echoes the nonce in
 	// MESSAGE_CREATE so that a client can match it with its pending send
 	// (also one whose acknowledgement never came).

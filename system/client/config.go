@@ -56,6 +56,11 @@ type Config struct {
 	SendTimeout sim.Duration
 	// MaxPendingSends bounds the posts awaiting an answer [16, GUESS].
 	MaxPendingSends int
+	// LocalView makes each client keep its view of the channels it gets
+	// dispatches for (lifecycle.go): messages created, edited, deleted and
+	// reacted to. Off by default: a million clients' views cost memory
+	// that only the lifecycle workload needs.
+	LocalView bool
 	// LargeThreshold is Identify's large_threshold [50, the documented
 	// default; 50-250].
 	LargeThreshold int

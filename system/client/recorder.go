@@ -7,29 +7,39 @@ import "github.com/guildsim/guildsim/sim"
 type Kind uint8
 
 const (
-	KindDial           Kind = iota + 1 // Node: the node dialled; Seq: 1 if this connection is for a Resume
-	KindConnected                      // Node: the stream is up
-	KindIdentify                       // Node: op 2 sent
-	KindResume                         // Node; Seq: the s sent; ID: SessionHash of the session
-	KindReady                          // Node; Seq: READY's s; ID: SessionHash of the new session
-	KindResumed                        // Node; Seq: the client's last s after the replay
-	KindDispatch                       // Node; Seq: s; ID: the event's EventID (0 if none); Name: event name
-	KindDuplicate                      // like KindDispatch, for an s already seen: dropped, not processed
-	KindInvalidSession                 // Node; Seq: 1 if d was true (resumable)
-	KindReconnect                      // Node: the node that sent op 7
-	KindClosed                         // Node; Seq: the peer's close code (0 if none); ID: the sim.CloseReason
-	KindClientClose                    // Node; Seq: the code the client closed with
-	KindZombie                         // Node: no ACK between two heartbeats
-	KindStopped                        // Seq: the close code that says "do not reconnect"; the client has exited
-	KindHeartbeat                      // only with Recorder.Heartbeats: Seq: the s sent
-	KindHeartbeatACK                   // only with Recorder.Heartbeats
-	KindSend                           // a post sent: Seq: its nonce; ID: the channel
-	KindSendAck                        // the guild stored it: Seq: the nonce; ID: the message's ID
-	KindSendFailed                     // Seq: the nonce; ID: SendRejected, SendTimedOut or SendRefused
-	KindHistory                        // a history page: Seq: its message count; ID: its channel (0 if empty); its messages follow
-	KindHistoryMessage                 // one message of the page before: ID: its ID; Seq: its author
-	KindHistoryFailed                  // a history read failed (ID: the channel when known)
-	KindSendEcho                       // the client's own MESSAGE_CREATE came back with its nonce: Seq: the nonce; ID: the message's ID
+	KindDial            Kind = iota + 1 // Node: the node dialled; Seq: 1 if this connection is for a Resume
+	KindConnected                       // Node: the stream is up
+	KindIdentify                        // Node: op 2 sent
+	KindResume                          // Node; Seq: the s sent; ID: SessionHash of the session
+	KindReady                           // Node; Seq: READY's s; ID: SessionHash of the new session
+	KindResumed                         // Node; Seq: the client's last s after the replay
+	KindDispatch                        // Node; Seq: s; ID: the event's EventID (0 if none); Name: event name
+	KindDuplicate                       // like KindDispatch, for an s already seen: dropped, not processed
+	KindInvalidSession                  // Node; Seq: 1 if d was true (resumable)
+	KindReconnect                       // Node: the node that sent op 7
+	KindClosed                          // Node; Seq: the peer's close code (0 if none); ID: the sim.CloseReason
+	KindClientClose                     // Node; Seq: the code the client closed with
+	KindZombie                          // Node: no ACK between two heartbeats
+	KindStopped                         // Seq: the close code that says "do not reconnect"; the client has exited
+	KindHeartbeat                       // only with Recorder.Heartbeats: Seq: the s sent
+	KindHeartbeatACK                    // only with Recorder.Heartbeats
+	KindSend                            // a post sent: Seq: its nonce; ID: the channel
+	KindSendAck                         // the guild stored it: Seq: the nonce; ID: the message's ID
+	KindSendFailed                      // Seq: the nonce; ID: SendRejected, SendTimedOut or SendRefused
+	KindHistory                         // a history page: Seq: its message count; ID: its channel (0 if empty); its messages follow
+	KindHistoryMessage                  // one message of the page before: ID: its ID; Seq: its author
+	KindHistoryFailed                   // a history read failed (ID: the channel when known)
+	KindSendEcho                        // the client's own MESSAGE_CREATE came back with its nonce: Seq: the nonce; ID: the message's ID
+	KindEdit                            // an edit sent: Seq: its nonce; ID: the message; a KindChangeArg (the content's hash) follows
+	KindDelete                          // a delete sent: Seq: its nonce; ID: the message
+	KindBulkDelete                      // a bulk delete sent: Seq: its nonce; ID: the channel; one KindChangeArg per message follows
+	KindReactAdd                        // a reaction added: Seq: its nonce; ID: the message; a KindChangeArg (the key's hash) follows
+	KindReactRemove                     // a reaction removed: as KindReactAdd
+	KindChangeArg                       // an argument of the change before: Seq: its nonce; ID: the value
+	KindChangeAck                       // the guild acknowledged a change: Seq: its nonce
+	KindChangeFailed                    // Seq: the nonce; ID: SendRejected, SendTimedOut or SendRefused
+	KindHistoryEdit                     // the next KindHistoryMessage was edited: ID: the message; Seq: ContentHash of its content
+	KindHistoryReaction                 // the next KindHistoryMessage has a reaction: ID: the message; Seq: ContentHash of its key
 )
 
 var kindNames = [...]string{
@@ -41,6 +51,9 @@ var kindNames = [...]string{
 	KindSend: "send", KindSendAck: "send-ack", KindSendFailed: "send-failed",
 	KindHistory: "history", KindHistoryMessage: "history-message", KindHistoryFailed: "history-failed",
 	KindSendEcho: "send-echo",
+	KindEdit:     "edit", KindDelete: "delete", KindBulkDelete: "bulk-delete", KindReactAdd: "react-add",
+	KindReactRemove: "react-remove", KindChangeArg: "change-arg", KindChangeAck: "change-ack",
+	KindChangeFailed: "change-failed", KindHistoryEdit: "history-edit", KindHistoryReaction: "history-reaction",
 }
 
 func (k Kind) String() string {
@@ -166,6 +179,11 @@ func (r *Recorder) ForClient(id uint32) []Record {
 	})
 	return out
 }
+
+// ContentHash is the 64-bit FNV-1a hash of a message's content or a
+// reaction key, as KindChangeArg, KindHistoryEdit and KindHistoryReaction
+// record them (records hold no strings).
+func ContentHash(s string) uint64 { return SessionHash(s) }
 
 // SessionHash is the 64-bit FNV-1a hash of a session ID, as recorded in
 // Record.ID for KindReady and KindResume.

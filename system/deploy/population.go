@@ -80,13 +80,16 @@ func TokenOf(user uint64) string { return fmt.Sprintf("token-%d", user) }
 
 // Specs generates the guilds.
 func (p Population) Specs() []*guild.Spec {
-	everyone := guild.PermViewChannel | guild.PermSendMessages | guild.PermReadMessageHistory
+	// Everyone may react; the role's holders (every other member) may
+	// also delete others' messages and bulk delete, so that the lifecycle
+	// workload meets both answers of the MANAGE_MESSAGES check.
+	everyone := guild.PermViewChannel | guild.PermSendMessages | guild.PermReadMessageHistory | guild.PermAddReactions
 	owner := UserID(p.Users() + 1_000)
 	specs := make([]*guild.Spec, 0, p.Guilds)
 	for g := range p.Guilds {
 		id := GuildID(g)
 		role := RoleOf(id)
-		spec := &guild.Spec{ID: id, Owner: owner, Everyone: everyone, Roles: []guild.Role{{ID: role}}}
+		spec := &guild.Spec{ID: id, Owner: owner, Everyone: everyone, Roles: []guild.Role{{ID: role, Permissions: guild.PermManageMessages}}}
 		for c := range p.Channels {
 			ch := guild.Channel{ID: id + 1 + uint64(c)}
 			if c == 0 {

@@ -161,17 +161,20 @@ func (e *emitter) pending() int {
 	return n
 }
 
-// fanoutTo emits one message to sess, by pol: sessions whose user may
-// VIEW_CHANNEL get MESSAGE_CREATE if active or mentioned; passive ones get
-// CHANNEL_UNREAD the first time the channel has news (bit min(ch, 63) of
-// their marks). It declares RecipientCost per session checked. The guild
-// runs it for direct and per-node fanout, each relay for its own sessions.
+// fanoutTo emits one event of channel ch to sess, by pol: sessions whose
+// user may VIEW_CHANNEL get d if active or mentioned; with unread (message
+// creates), passive ones get CHANNEL_UNREAD the first time the channel has
+// news (bit min(ch, 63) of their marks); without it (the lifecycle events)
+// passive sessions get nothing (GUESS: Discord's passive sessions keep only
+// unread and mention state, which an edit or a reaction does not change).
+// It declares RecipientCost per session checked. The guild runs it for
+// direct and per-node fanout, each relay for its own sessions.
 func fanoutTo(ctx *sim.Ctx, em *emitter, pol *policy, sess []session, roles func(user uint64) []uint64,
-	ch int, mc *MessageCreate, mentions []uint64) {
+	ch int, d gateway.Deliver, unread *ChannelUnread, mentions []uint64) {
 	em.m.work(ctx, sim.Duration(len(sess))*em.o.RecipientCost)
 	bit := uint64(1) << min(ch, 63)
-	em.begin(deliverOf(gateway.EventMessageCreate, mc))
-	var unread []int32 // indexes of passive sessions to flag
+	em.begin(d)
+	var flag []int32 // indexes of passive sessions to flag
 	for i := range sess {
 		s := &sess[i]
 		if !pol.canView(s.user, roles(s.user), ch) {
@@ -180,16 +183,16 @@ func fanoutTo(ctx *sim.Ctx, em *emitter, pol *policy, sess []session, roles func
 		switch {
 		case s.active || slices.Contains(mentions, s.user):
 			em.to(s.node, s.pid)
-		case s.marked&bit == 0:
-			unread = append(unread, int32(i))
+		case unread != nil && s.marked&bit == 0:
+			flag = append(flag, int32(i))
 		}
 	}
 	em.end(ctx)
-	if len(unread) == 0 {
+	if len(flag) == 0 {
 		return
 	}
-	em.begin(deliverOf(EventChannelUnread, ChannelUnread{Guild: mc.Guild, Channel: mc.Channel, Last: mc.ID}))
-	for _, i := range unread {
+	em.begin(deliverOf(EventChannelUnread, *unread))
+	for _, i := range flag {
 		s := &sess[i]
 		s.marked |= bit
 		em.to(s.node, s.pid)

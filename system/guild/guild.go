@@ -77,7 +77,8 @@ const (
 // rejoinTick is the guild's timer message for rejoining lost sessions.
 type rejoinTick struct{}
 
-// write is a message awaiting the store.
+// write is a request awaiting the store: a message create, or a lifecycle
+// change (change != nil) with the event it dispatches once stored.
 type write struct {
 	req    CreateMessage
 	from   sim.PID
@@ -85,6 +86,7 @@ type write struct {
 	done   bool
 	failed bool
 	id     uint64
+	change *change
 }
 
 // relayInfo is the guild's view of one relay.
@@ -182,6 +184,16 @@ func (g *Guild) Receive(ctx *sim.Ctx, msg any) {
 		g.setRole(ctx, m)
 	case ChannelSetOverwrites:
 		g.setChannel(ctx, m)
+	case EditMessage:
+		g.edit(ctx, m)
+	case DeleteMessage:
+		g.deleteMessage(ctx, m)
+	case BulkDelete:
+		g.bulkDelete(ctx, m)
+	case AddReaction:
+		g.react(ctx, m.Request, m.Channel, m.User, m.Message, m.Emoji, false)
+	case RemoveReaction:
+		g.react(ctx, m.Request, m.Channel, m.User, m.Message, m.Emoji, true)
 	}
 }
 
@@ -432,20 +444,30 @@ func (g *Guild) onStored(ctx *sim.Ctx, r store.Result) {
 		return
 	}
 	delete(g.pending, r.ID)
-	w.done = true
-	if r.Err != nil {
-		w.failed = true
-		g.stat.Rejected++
-		ctx.Send(w.from, MessageRejected{Request: w.req.Request, Err: fmt.Errorf("%w: %w", ErrStore, r.Err)})
+	if w.change != nil {
+		if !w.change.stored(w, r) {
+			return
+		}
 	} else {
-		w.id = uint64(r.Message)
+		w.done = true
+		if r.Err != nil {
+			w.failed = true
+			g.stat.Rejected++
+			ctx.Send(w.from, MessageRejected{Request: w.req.Request, Err: fmt.Errorf("%w: %w", ErrStore, r.Err)})
+		} else {
+			w.id = uint64(r.Message)
+		}
 	}
 	q := g.queues[w.ch]
 	for len(q) > 0 && q[0].done {
 		head := q[0]
 		q[0] = nil
 		q = q[1:]
-		if !head.failed {
+		switch {
+		case head.change != nil:
+			g.releaseChange(ctx, head)
+		case head.failed:
+		default:
 			ctx.Send(head.from, MessageCreated{Request: head.req.Request, ID: head.id, Nonce: head.req.Nonce})
 			g.fanout(ctx, head)
 		}
@@ -460,12 +482,18 @@ func (g *Guild) onStored(ctx *sim.Ctx, r store.Result) {
 func (g *Guild) fanout(ctx *sim.Ctx, w *write) {
 	g.stat.Messages++
 	mc := &MessageCreate{ID: w.id, Channel: w.req.Channel, Guild: g.id, Author: w.req.Author, Nonce: w.req.Nonce, Content: w.req.Content}
+	unread := &ChannelUnread{Guild: g.id, Channel: mc.Channel, Last: mc.ID}
+	g.dispatch(ctx, w.ch, deliverOf(gateway.EventMessageCreate, mc), unread, w.req.Mentions)
+}
+
+// dispatch fans one event of channel index ch out by the guild's strategy.
+func (g *Guild) dispatch(ctx *sim.Ctx, ch int, d gateway.Deliver, unread *ChannelUnread, mentions []uint64) {
 	if g.o.Fanout == FanoutRelays {
-		rm := relayMessage{ch: w.ch, msg: mc, mentions: w.req.Mentions}
+		rm := relayMessage{ch: ch, d: d, unread: unread, mentions: mentions}
 		for r := range g.relays {
 			g.toRelay(ctx, r, rm)
 		}
 		return
 	}
-	fanoutTo(ctx, &g.em, g.pol, g.sessions, func(u uint64) []uint64 { return g.members[u] }, w.ch, mc, w.req.Mentions)
+	fanoutTo(ctx, &g.em, g.pol, g.sessions, func(u uint64) []uint64 { return g.members[u] }, ch, d, unread, mentions)
 }

@@ -5,9 +5,11 @@ package guild
 type Permissions uint64
 
 const (
-	PermAdministrator      Permissions = 1 << 3  // bypasses every overwrite
+	PermAdministrator      Permissions = 1 << 3 // bypasses every overwrite
+	PermAddReactions       Permissions = 1 << 6
 	PermViewChannel        Permissions = 1 << 10 // see the channel and receive its messages
 	PermSendMessages       Permissions = 1 << 11
+	PermManageMessages     Permissions = 1 << 13 // delete others' messages, bulk delete
 	PermReadMessageHistory Permissions = 1 << 16
 
 	// PermAll is what an administrator or the owner has.

@@ -61,19 +61,26 @@ type (
 	relayPolicy  struct{ pol *policy }
 	relayMessage struct {
 		ch       int
-		msg      *MessageCreate
+		d        gateway.Deliver
+		unread   *ChannelUnread // message creates only
 		mentions []uint64
 	}
 )
 
-func (relayStart) WireSize() int     { return 256 }
-func (relayLost) WireSize() int      { return 8 }
-func (m relayAdd) WireSize() int     { return 48 + 8*len(m.roles) }
-func (relayRemove) WireSize() int    { return 8 }
-func (relayActive) WireSize() int    { return 8 }
-func (m relayMember) WireSize() int  { return 16 + 8*len(m.roles) }
-func (relayPolicy) WireSize() int    { return 256 }
-func (m relayMessage) WireSize() int { return m.msg.WireSize() + 8*len(m.mentions) }
+func (relayStart) WireSize() int    { return 256 }
+func (relayLost) WireSize() int     { return 8 }
+func (m relayAdd) WireSize() int    { return 48 + 8*len(m.roles) }
+func (relayRemove) WireSize() int   { return 8 }
+func (relayActive) WireSize() int   { return 8 }
+func (m relayMember) WireSize() int { return 16 + 8*len(m.roles) }
+func (relayPolicy) WireSize() int   { return 256 }
+func (m relayMessage) WireSize() int {
+	n := 8 * len(m.mentions)
+	if s, ok := m.d.Data.(sim.Sizer); ok {
+		n += s.WireSize()
+	}
+	return n
+}
 
 // assignRelay picks the relay for a new session: the first with room, or a
 // new one while fewer than MaxRelays exist; past that the least loaded
@@ -288,5 +295,5 @@ func (r *relay) remove(ctx *sim.Ctx, pid sim.PID) {
 
 // fanout is the guild's fanout, done by the relay for its sessions.
 func (r *relay) fanout(ctx *sim.Ctx, m relayMessage) {
-	fanoutTo(ctx, &r.em, r.pol, r.sess, func(u uint64) []uint64 { return r.members[u].roles }, m.ch, m.msg, m.mentions)
+	fanoutTo(ctx, &r.em, r.pol, r.sess, func(u uint64) []uint64 { return r.members[u].roles }, m.ch, m.d, m.unread, m.mentions)
 }
