@@ -232,7 +232,10 @@ func withinBounds(s *idSet, in logInput) bool {
 }
 
 func channelOfOp(op porcupine.Operation) uint64 {
-	if in, ok := op.Input.(logInput); ok {
+	switch in := op.Input.(type) {
+	case logInput:
+		return in.Channel
+	case mapInput:
 		return in.Channel
 	}
 	return 0
@@ -258,6 +261,10 @@ func partitionByChannel(ops []porcupine.Operation) [][]porcupine.Operation {
 }
 
 func describeOp(input, output any) string {
+	if in, ok := input.(mapInput); ok {
+		out, _ := output.(mapOutput)
+		return describeMapOp(in, out)
+	}
 	in, ok1 := input.(logInput)
 	out, ok2 := output.(logOutput)
 	if !ok1 || !ok2 {
