@@ -106,6 +106,25 @@ type readOp struct {
 	authors    []uint64 // the author of each of ids
 	failed     bool
 	complete   bool // every message of the page was recorded
+	// versions and reactions of each of ids (KindHistoryEdit and
+	// KindHistoryReaction before its KindHistoryMessage): 0 and nil for
+	// a message never edited nor reacted to.
+	versions  []uint64
+	reactions [][]uint64
+}
+
+// changeOp is one lifecycle request (KindEdit, KindDelete, KindBulkDelete,
+// KindReactAdd, KindReactRemove) and its answer.
+type changeOp struct {
+	client     uint32
+	kind       client.Kind
+	nonce      uint64
+	channel    uint64   // bulk deletes only (others: the message's)
+	messages   []uint64 // the message, or a bulk delete's
+	value      uint64   // edits: the content's hash; reactions: the key's hash
+	calledAt   sim.Time
+	outcome    outcome
+	answeredAt sim.Time
 }
 
 // index is a History digested for the checkers.
@@ -115,6 +134,7 @@ type index struct {
 	reads    []readOp
 	byClient map[uint32][]client.Record
 	clients  []uint32 // sorted
+	changes  []changeOp
 }
 
 // buildIndex digests h. The channel of a message is known only through its
@@ -131,8 +151,15 @@ func buildIndex(h *History) *index {
 	for c := range calls {
 		sort.SliceStable(calls[c], func(i, j int) bool { return calls[c][i].At < calls[c][j].At })
 	}
-	openPage := map[uint32]int{}    // client -> index in reads of a page still being filled
-	pageWant := map[uint32]uint64{} // client -> message count of its open page
+	openChange := map[uint32]map[uint64]int{} // client -> nonce -> index in changes awaiting an answer
+	lastChange := map[uint32]int{}            // client -> index in changes of its latest request (for KindChangeArg)
+	type extra struct {
+		version   uint64
+		reactions []uint64
+	}
+	pageExtra := map[uint32]*extra{} // client -> edit and reactions of its page's next message
+	openPage := map[uint32]int{}     // client -> index in reads of a page still being filled
+	pageWant := map[uint32]uint64{}  // client -> message count of its open page
 	nextCall := func(c uint32) (ReadCall, bool) {
 		q := calls[c]
 		if len(q) == 0 {
@@ -194,7 +221,53 @@ func buildIndex(h *History) *index {
 			if rec.Kind == client.KindHistory && rec.Seq > 0 {
 				pageWant[c] = rec.Seq
 			}
+		case client.KindEdit, client.KindDelete, client.KindBulkDelete, client.KindReactAdd, client.KindReactRemove:
+			op := changeOp{client: c, kind: rec.Kind, nonce: rec.Seq, calledAt: rec.At, outcome: outcomeUnknown}
+			if rec.Kind == client.KindBulkDelete {
+				op.channel = rec.ID
+			} else {
+				op.messages = []uint64{rec.ID}
+			}
+			if openChange[c] == nil {
+				openChange[c] = map[uint64]int{}
+			}
+			openChange[c][rec.Seq] = len(ix.changes)
+			lastChange[c] = len(ix.changes)
+			ix.changes = append(ix.changes, op)
+		case client.KindChangeArg:
+			i, ok := lastChange[c]
+			if !ok || ix.changes[i].nonce != rec.Seq {
+				continue
+			}
+			if ix.changes[i].kind == client.KindBulkDelete {
+				ix.changes[i].messages = append(ix.changes[i].messages, rec.ID)
+			} else {
+				ix.changes[i].value = rec.ID
+			}
+		case client.KindChangeAck, client.KindChangeFailed:
+			i, ok := openChange[c][rec.Seq]
+			if !ok {
+				continue
+			}
+			delete(openChange[c], rec.Seq)
+			ix.changes[i].answeredAt = rec.At
+			if rec.Kind == client.KindChangeAck {
+				ix.changes[i].outcome = outcomeAcked
+			}
+		case client.KindHistoryEdit, client.KindHistoryReaction:
+			e := pageExtra[c]
+			if e == nil {
+				e = &extra{}
+				pageExtra[c] = e
+			}
+			if rec.Kind == client.KindHistoryEdit {
+				e.version = rec.Seq
+			} else {
+				e.reactions = append(e.reactions, rec.Seq)
+			}
 		case client.KindHistoryMessage:
+			e := pageExtra[c]
+			delete(pageExtra, c)
 			i, open := openPage[c]
 			if !open {
 				continue
@@ -202,6 +275,20 @@ func buildIndex(h *History) *index {
 			r := &ix.reads[i]
 			r.ids = append(r.ids, rec.ID)
 			r.authors = append(r.authors, rec.Seq)
+			if e != nil || r.versions != nil {
+				for len(r.versions) < len(r.ids)-1 {
+					r.versions = append(r.versions, 0)
+					r.reactions = append(r.reactions, nil)
+				}
+				var v uint64
+				var rs []uint64
+				if e != nil {
+					v, rs = e.version, e.reactions
+					sort.Slice(rs, func(a, b int) bool { return rs[a] < rs[b] })
+				}
+				r.versions = append(r.versions, v)
+				r.reactions = append(r.reactions, rs)
+			}
 			if uint64(len(r.ids)) == pageWant[c] {
 				r.complete = true
 				delete(openPage, c)

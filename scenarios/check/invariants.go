@@ -33,9 +33,19 @@ func NoAckedMessageLost(h *History, t Truth) Verdict {
 	}
 	acked, uncovered := 0, 0
 	var firstUncovered *sendOp
+	// A message some delete asked for (acknowledged or not) may be gone
+	// for good: not lost. The lifecycle model judges the delete itself.
+	deleteAsked := map[uint64]bool{}
+	for _, c := range ix.changes {
+		if c.kind == client.KindDelete || c.kind == client.KindBulkDelete {
+			for _, id := range c.messages {
+				deleteAsked[id] = true
+			}
+		}
+	}
 	for i := range ix.sends {
 		s := &ix.sends[i]
-		if s.outcome != outcomeAcked {
+		if s.outcome != outcomeAcked || deleteAsked[s.id] {
 			continue
 		}
 		acked++

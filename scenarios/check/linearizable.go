@@ -58,12 +58,23 @@ func Linearizable(h *History, o LinearizableOptions) Verdict {
 	if detail, at, bad := ackOrder(ix); bad {
 		return illegal(name, "%s", detail).at(at)
 	}
-	ops, why := operations(ix, o.UserOf)
+	var ops []porcupine.Operation
+	var model porcupine.Model
+	var why string
+	if len(ix.changes) > 0 {
+		// Edits, deletes or reactions: the lifecycle model (chanmap.go).
+		// lostFromSnapshot does not apply: a deleted message is absent.
+		ops, model = lifecycleOperations(ix), channelMapModel()
+	} else {
+		ops, why = operations(ix, o.UserOf)
+		model = messageLogModel()
+	}
 	if why != "" {
 		return illegal(name, "%s", why)
 	}
-	model := messageLogModel()
-	if why, ch, at := lostFromSnapshot(ix); why != "" {
+	if len(ix.changes) > 0 {
+		// No snapshot shortcut: straight to the search.
+	} else if why, ch, at := lostFromSnapshot(ix); why != "" {
 		// Said in words; Porcupine's visualisation of the channel still
 		// shows it.
 		v := illegal(name, "%s", why).at(at)

@@ -1,0 +1,89 @@
+package check
+
+import (
+	"math"
+
+	"github.com/anishathalye/porcupine"
+	"github.com/guildsim/guildsim/system/client"
+)
+
+// lifecycleOperations turns a history with edits, deletes or reactions into
+// operations of the lifecycle model (chanmap.go), timed in true virtual
+// time. Creates: an acknowledged send is a create between its call and its
+// ack; a send with an unknown outcome whose echo named its message is a
+// create that never returns; a message a read returned that neither named
+// (an orphan) is a create that never returns, called at the start: weaker
+// than msglog.go's orphan matching, but never refusing a legal history.
+// Changes keep their clients' records: acknowledged ones return at the
+// ack, the others never. A change of a message whose channel no send nor
+// read tells is left out (nothing could show its effect).
+func lifecycleOperations(ix *index) []porcupine.Operation {
+	chanOf := map[uint64]uint64{}
+	var ops []porcupine.Operation
+	created := map[uint64]bool{}
+	for _, s := range ix.sends {
+		id := s.id
+		if s.outcome != outcomeAcked {
+			id = s.echoed
+		}
+		if id == 0 || created[id] {
+			continue
+		}
+		created[id] = true
+		chanOf[id] = s.channel
+		op := porcupine.Operation{ClientId: int(s.client), Call: int64(s.sentAt), Return: int64(s.answeredAt)}
+		in := mapInput{Op: mapCreate, Channel: s.channel, Client: s.client, Nonce: s.nonce, Messages: []uint64{id}}
+		if s.outcome != outcomeAcked {
+			op.Return, in.Unknown = math.MaxInt64, true
+		}
+		op.Input, op.Output = in, mapOutput{}
+		ops = append(ops, op)
+	}
+	for _, r := range ix.reads {
+		for _, id := range r.ids {
+			if r.channel != 0 && !created[id] {
+				created[id] = true
+				chanOf[id] = r.channel
+				ops = append(ops, porcupine.Operation{ClientId: int(r.client), Call: 0, Return: math.MaxInt64,
+					Input: mapInput{Op: mapCreate, Channel: r.channel, Client: r.client, Messages: []uint64{id}, Unknown: true}, Output: mapOutput{}})
+			}
+		}
+	}
+	kinds := map[client.Kind]mapOp{client.KindEdit: mapEdit, client.KindDelete: mapDelete, client.KindBulkDelete: mapDelete,
+		client.KindReactAdd: mapReactAdd, client.KindReactRemove: mapReactRemove}
+	for _, c := range ix.changes {
+		ch := c.channel
+		if ch == 0 && len(c.messages) > 0 {
+			ch = chanOf[c.messages[0]]
+		}
+		if ch == 0 || len(c.messages) == 0 {
+			continue
+		}
+		in := mapInput{Op: kinds[c.kind], Channel: ch, Client: c.client, Nonce: c.nonce, Messages: c.messages, Value: c.value}
+		op := porcupine.Operation{ClientId: int(c.client), Call: int64(c.calledAt), Return: int64(c.answeredAt)}
+		if c.outcome != outcomeAcked {
+			op.Return, in.Unknown = math.MaxInt64, true
+		}
+		op.Input, op.Output = in, mapOutput{}
+		ops = append(ops, op)
+	}
+	for _, r := range ix.reads {
+		if r.failed || !r.complete || r.channel == 0 {
+			continue
+		}
+		page := make([]pageEntry, len(r.ids))
+		for k, id := range r.ids {
+			page[k].ID = id
+			if k < len(r.versions) {
+				page[k].Version, page[k].Reactions = r.versions[k], r.reactions[k]
+			}
+		}
+		op := porcupine.Operation{ClientId: int(r.client), Return: int64(r.returnedAt),
+			Input: mapInput{Op: mapRead, Channel: r.channel, Client: r.client, Limit: r.limit}, Output: mapOutput{Page: page}}
+		if r.called {
+			op.Call = int64(r.callAt)
+		}
+		ops = append(ops, op)
+	}
+	return ops
+}
