@@ -87,7 +87,7 @@ func IsLivenessChecker(name string) bool {
 func Catalogue() []*Scenario {
 	out := []*Scenario{
 		chatBasic(), partitionDuringSend(), gatewayNodeCrash(), zombieConnections(),
-		clockSkewSnowflakes(), hotChannel(), celebrityJoin(), swarm(), resumePastBuffer(),
+		clockSkewSnowflakes(), hotChannel(), celebrityJoin(), swarm(), resumePastBuffer(), lifecycle(),
 	}
 	return out
 }

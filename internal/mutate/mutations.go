@@ -42,6 +42,36 @@ func (m Mutation) Setting() bool { return len(m.Edits) == 0 }
 // code as it is; TestFindsMatch keeps the list from rotting.
 var Mutations = []Mutation{
 	{
+		Name: "edit-of-deleted-message",
+		Bug:  "the store edits (or reacts to) a message its point read found deleted, instead of answering ErrMessageDeleted",
+		File: "system/store/coord_mutate.go",
+		Edits: []Edit{{
+			Find:    "\tif !live {\n\t\terr := ErrUnknownMessage",
+			Replace: "\tif !live && !r.deleted {\n\t\terr := ErrUnknownMessage",
+		}},
+		Runs: []string{"lifecycle"},
+	},
+	{
+		Name: "delete-tombstone-too-old",
+		Bug:  "a delete is timestamped before the row's newest cell, so last-write-wins ignores it: acknowledged, nothing deleted",
+		File: "system/store/coord_mutate.go",
+		Edits: []Edit{{
+			Find:    "\t\tw = Delete(channel, op.message, at)",
+			Replace: "\t\tw = Delete(channel, op.message, r.newest()-1)",
+		}},
+		Runs: []string{"lifecycle"},
+	},
+	{
+		Name: "reaction-remove-adds",
+		Bug:  "a reaction removal writes the key's cell as on: acknowledged, the reaction stays",
+		File: "system/store/coord_mutate.go",
+		Edits: []Edit{{
+			Find:    "w = React(channel, op.message, op.mut.content, !op.mut.remove, at)",
+			Replace: "w = React(channel, op.message, op.mut.content, true, at)",
+		}},
+		Runs: []string{"lifecycle"},
+	},
+	{
 		Name: "resume-replays-from-s",
 		Bug:  "a Resume replays from the client's s instead of s+1 (the client gets s again)",
 		File: "system/gateway/resume.go",
@@ -76,8 +106,8 @@ var Mutations = []Mutation{
 		Bug:  "a relay fans a message out to all its sessions without the VIEW_CHANNEL check",
 		File: "system/guild/relay.go",
 		Edits: []Edit{{
-			Find: "\tfanoutTo(ctx, &r.em, r.pol, r.sess, func(u uint64) []uint64 { return r.members[u].roles }, m.ch, m.msg, m.mentions)\n",
-			Replace: "\tr.em.begin(deliverOf(gateway.EventMessageCreate, m.msg))\n" +
+			Find: "\tfanoutTo(ctx, &r.em, r.pol, r.sess, func(u uint64) []uint64 { return r.members[u].roles }, m.ch, m.d, m.unread, m.mentions)\n",
+			Replace: "\tr.em.begin(m.d)\n" +
 				"\tfor _, s := range r.sess {\n\t\tr.em.to(s.node, s.pid)\n\t}\n\tr.em.end(ctx)\n",
 		}},
 		Runs: []string{"chat-basic:fanout=relays", "partition-during-send:fanout=relays"},
@@ -181,8 +211,8 @@ var Mutations = []Mutation{
 			Find:    "\t\tw := &write{req: m, from: ctx.Sender(), ch: ch}\n",
 			Replace: "\t\tw := &write{req: m, from: ctx.Sender(), ch: ch, id: uint64(msg)}\n",
 		}, {
-			Find:    "\tif r.Err != nil {\n\t\tw.failed = true\n\t\tg.stat.Rejected++\n\t\tctx.Send(w.from, MessageRejected{Request: w.req.Request, Err: fmt.Errorf(\"%w: %w\", ErrStore, r.Err)})\n\t} else {\n",
-			Replace: "\tif r.Err != nil {\n\t\tg.stat.Rejected++\n\t} else {\n",
+			Find:    "\t\tif r.Err != nil {\n\t\t\tw.failed = true\n\t\t\tg.stat.Rejected++\n\t\t\tctx.Send(w.from, MessageRejected{Request: w.req.Request, Err: fmt.Errorf(\"%w: %w\", ErrStore, r.Err)})\n\t\t} else {\n",
+			Replace: "\t\tif r.Err != nil {\n\t\t\tg.stat.Rejected++\n\t\t} else {\n",
 		}},
 		Runs: []string{"partition-during-send", "swarm"},
 	},
