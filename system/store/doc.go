@@ -68,10 +68,22 @@
 //  6. Hints are replayed to their replica once it answers again (a probe
 //     goes to nodes believed down every second), in acknowledged batches.
 //
-// An edit or a delete first reads the message's row at its level (editing
-// or deleting a message that is gone is ErrMessageDeleted or
-// ErrUnknownMessage), then writes the change timestamped after every cell it
+// An edit, a delete or a reaction (ReactMessage) first reads the message's
+// row at its level (changing a message that is gone is ErrMessageDeleted or
+// ErrUnknownMessage; an edit or delete whose Author precondition fails is
+// ErrNotAuthor), then writes the change timestamped after every cell it
 // read, the same way.
+//
+// Where last-write-wins timestamps come from: the coordinator's node clock
+// (ctx.Now), skewed, drifting and jumping with that node's faults. An
+// insert is stamped with its coordinator's clock as is; an edit, delete or
+// reaction with max(coordinator clock, newest cell its point read saw + 1
+// ns). The read-before-write is what keeps a change acknowledged after
+// another from losing to it when the second coordinator's clock runs
+// behind: at QUORUM the point read meets the earlier change. Neither the
+// guild's clock nor a per-message version is used. Reactions are one cell
+// per key (emoji and user), so two users' reactions never overwrite each
+// other; a write sets one key.
 //
 // # The life of one page read
 //
