@@ -188,6 +188,7 @@ func fanoutTo(ctx *sim.Ctx, em *emitter, pol *policy, sess []session, roles func
 	if len(unread) == 0 {
 		return
 	}
+	sim.Reachable(ctx, "guild/channel-unread-to-passive")
 	em.begin(deliverOf(EventChannelUnread, ChannelUnread{Guild: mc.Guild, Channel: mc.Channel, Last: mc.ID}))
 	for _, i := range unread {
 		s := &sess[i]

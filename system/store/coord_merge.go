@@ -156,6 +156,7 @@ func (c *Coordinator) sendRepair(ctx *sim.Ctx, node sim.NodeID, ws []Write) {
 	if len(ws) == 0 {
 		return
 	}
+	sim.Reachable(ctx, "store/read-repair-write")
 	c.stats.RepairWrites += uint64(len(ws))
 	ctx.SendNamed(node, c.opts.ReplicaName, replicaWrite{writes: ws})
 }

@@ -73,6 +73,7 @@ type opDeadline struct{ op uint64 }
 // newOp registers an operation, or replies ErrOverloaded and returns nil.
 func (c *Coordinator) newOp(ctx *sim.Ctx, kind opKind, req RequestID, cl Consistency) *coordOp {
 	if len(c.ops) >= c.opts.MaxInFlight {
+		sim.Reachable(ctx, "store/coordinator-overloaded")
 		c.stats.Overloaded++
 		ctx.Send(ctx.Sender(), ErrorReply{ID: req, Err: ErrOverloaded})
 		return nil

@@ -106,11 +106,13 @@ func (c *Coordinator) scanDone(ctx *sim.Ctx, op *coordOp) {
 	case exhausted:
 		c.nextBucket(ctx, op)
 	case op.short >= c.opts.MaxShortReadRounds:
+		sim.Reachable(ctx, "store/short-read-rounds-exhausted")
 		// Give up on this page rather than skip rows: a short page is
 		// still a correct prefix, and the next page starts after it.
 		c.finishPage(ctx, op)
 	default:
 		op.short++
+		sim.Reachable(ctx, "store/short-read-round")
 		c.stats.ShortReads++
 		op.cursor = bound
 		c.scanRound(ctx, op)

@@ -114,6 +114,7 @@ func (c *Coordinator) onSpeculate(ctx *sim.Ctx, m opSpeculate) {
 	rd := &op.read
 	rd.spec = 0
 	for rd.asked < len(rd.order) {
+		sim.Reachable(ctx, "store/speculative-read")
 		c.stats.Speculative++
 		c.ask(ctx, op)
 	}
@@ -164,6 +165,7 @@ func (c *Coordinator) readDeadline(ctx *sim.Ctx, op *coordOp) {
 			c.missed(ctx, node)
 		}
 	}
+	sim.Reachable(ctx, "store/read-timed-out")
 	c.fail(ctx, op, fmt.Errorf("%w: %s read of channel %d bucket %d: %d of %d replicas answered within %s, %d needed",
 		ErrTimeout, op.cl, rd.key.Channel, rd.key.Bucket, len(rd.answers), rd.asked, c.opts.ReadTimeout, rd.need))
 }

@@ -153,6 +153,7 @@ func (c *Coordinator) writeDeadline(ctx *sim.Ctx, op *coordOp) {
 			break
 		}
 	}
+	sim.Sometimes(ctx, "store/write-timed-out-after-partial-ack", leg.acked != 0)
 	c.fail(ctx, op, fmt.Errorf("%w: %s write to channel %d bucket %d: %d of %d replicas acknowledged within %s, %d needed",
 		ErrTimeout, op.cl, leg.key.Channel, leg.key.Bucket, bits.OnesCount8(leg.acked), len(leg.replicas), c.opts.WriteTimeout, leg.need))
 }

@@ -93,6 +93,7 @@ func (r *Replica) Start(ctx *sim.Ctx) {
 	e, st, err := Open(r.opts.Engine, ctx.Disk())
 	sim.Assert(err == nil, "store: engine options were checked by NewReplica")
 	r.engine, r.replay = e, st
+	sim.Sometimes(ctx, "store/commitlog-replayed-on-start", st.Records > 0)
 	r.work(ctx, r.opts.Cost.PerReplayedWrite*sim.Duration(st.Records))
 	if r.opts.Engine.Sync == SyncPeriodic {
 		ctx.SetTimer(r.opts.Engine.SyncPeriod, syncTick{})
