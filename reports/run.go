@@ -51,6 +51,8 @@ type Run struct {
 
 	// Buggify says whether buggify was on and what each of its sites did.
 	Buggify BuggifySummary
+	// Coverage is every coverage site of system code and what it saw.
+	Coverage []CoverageSite
 
 	// Counters are shown as a table in the order given (messages sent,
 	// dropped, deliveries, ...).

@@ -61,6 +61,10 @@ type Result struct {
 	// Buggify says whether buggify was on (--buggify, or swarm's draw) and
 	// what each buggify site asked did: drawn active or not, firings.
 	Buggify Buggify
+	// Coverage is what each coverage site of system code saw in this run
+	// (every declared site, reached or not), sorted by name: a sweep counts
+	// the seeds that reached each, and lists those none did.
+	Coverage []sim.CoverageSite
 	// Err is a failure to build or run the world (a failed assertion in
 	// system code is a found bug); Verdicts are then empty.
 	Err error
@@ -367,6 +371,7 @@ func RunWith(name string, seed uint64, opts Options, cfg RunConfig) Result {
 			res.Phases = phases(o, res.HealedAt.Sub(sim.DefaultStart), res.Virtual)
 		}
 		res.Buggify = Buggify{Enabled: buggify, Sites: w.BuggifySites()}
+		res.Coverage = w.Coverage()
 		if cfg.Series {
 			res.Connected = connectedSeries(sw.Rec, smp.times)
 			res.Mailboxes = smp.busiest(cfg.MailboxSeries)

@@ -32,6 +32,10 @@ type result struct {
 	// Buggify is what buggify did, in runs that had it on (--buggify or
 	// swarm's draw): a sweep sums it per site.
 	Buggify *reports.BuggifySummary `json:"buggify,omitempty"`
+	// Coverage is every coverage site of system code and what it saw in
+	// this run (summary.json's coverage): a sweep counts the seeds that
+	// reached each site and lists those none did.
+	Coverage []reports.CoverageSite `json:"coverage,omitempty"`
 	// Pass is true when the run finished and every verdict is Ok (as
 	// summary.json's pass).
 	Pass bool `json:"pass"`
@@ -133,6 +137,9 @@ func runOne(s spec, ro runOptions) (r result) {
 	if res.Buggify.Enabled {
 		b := buggifyOf(res.Buggify)
 		r.Buggify = &b
+	}
+	if len(res.Coverage) > 0 {
+		r.Coverage = coverageOf(res)
 	}
 	for _, v := range res.Verdicts {
 		vd := verdict{Checker: v.Checker, Result: v.Result.String()}

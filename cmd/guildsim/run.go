@@ -275,6 +275,7 @@ func runScenarioCmd(s spec, dir string, ro runOptions, stdout, stderr io.Writer)
 	}
 	fmt.Fprintf(stdout, "fingerprint: %s\n", r.Fingerprint)
 	fmt.Fprintln(stdout, buggifyLine(rep.Buggify))
+	fmt.Fprintln(stdout, coverageLine(rep.Coverage))
 	for _, v := range res.Verdicts {
 		line := fmt.Sprintf("%s: %s", v.Checker, v.Result)
 		if v.Detail != "" {
@@ -322,7 +323,7 @@ func reportOf(res scenarios.Result, dir string) *reports.Run {
 		Scenario: res.Scenario, Seed: res.Seed, Fingerprint: fmt.Sprintf("%016x", res.Fingerprint),
 		Options: optionsMap(res.Options), Events: int64(res.Events),
 		Simulated: time.Duration(res.Virtual), Wall: res.Elapsed,
-		Buggify: buggifyOf(res.Buggify),
+		Buggify: buggifyOf(res.Buggify), Coverage: coverageOf(res),
 	}
 	for _, v := range res.Verdicts {
 		result := reports.ResultUnknown

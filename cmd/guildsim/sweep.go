@@ -297,6 +297,7 @@ func finishResults(outDir string, results []result, stdout, stderr io.Writer) in
 		}
 	}
 	printBuggifyTotals(stdout, results)
+	printCoverageTotals(stdout, results)
 	fmt.Fprintf(stdout, "%d seeds, %d passed, %d failed; digest %s; results in %s\n", len(results), len(results)-failed, failed, digest(results), outDir)
 	return exitCode(results)
 }
