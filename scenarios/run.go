@@ -75,6 +75,10 @@ type Result struct {
 	Stopped *StopReport
 }
 
+// CoverageSites are the coverage sites every run declares (each system
+// package's CoverageSites, sorted): what Result.Coverage lists.
+func CoverageSites() []string { return deploy.CoverageSites() }
+
 // Phase is a stretch of a run: [Start, End) since the start of the run.
 // The heal is an instant (Start == End).
 type Phase struct {

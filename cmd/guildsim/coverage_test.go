@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/guildsim/guildsim/reports"
-	"github.com/guildsim/guildsim/system/deploy"
+	"github.com/guildsim/guildsim/scenarios"
 )
 
 // coverageTable reads the per-site seed counts and the blind spots from a
@@ -61,10 +61,10 @@ func TestSweepPrintsCoverageAndMergeCombinesIt(t *testing.T) {
 				require.Positive(t, c.FirstEvent, c.Site)
 			}
 		}
-		require.Equal(t, deploy.CoverageSites(), names, "seed %d: every declared site, sorted", r.Seed)
+		require.Equal(t, scenarios.CoverageSites(), names, "seed %d: every declared site, sorted", r.Seed)
 	}
 	seeds, blind := coverageTable(t, out)
-	require.Len(t, seeds, len(deploy.CoverageSites()), out)
+	require.Len(t, seeds, len(scenarios.CoverageSites()), out)
 	for site, n := range seeds {
 		require.Equal(t, want[site], n, "seeds that reached %s", site)
 		if n == 0 {
@@ -103,7 +103,7 @@ func TestRunPrintsCoverageLine(t *testing.T) {
 	defer f.Close()
 	sum, err := reports.ReadSummary(f)
 	require.NoError(t, err)
-	require.Len(t, sum.Coverage, len(deploy.CoverageSites()))
+	require.Len(t, sum.Coverage, len(scenarios.CoverageSites()))
 	reached := 0
 	for _, c := range sum.Coverage {
 		if c.Hits > 0 {
@@ -113,7 +113,7 @@ func TestRunPrintsCoverageLine(t *testing.T) {
 		}
 	}
 	require.Equal(t, m[1], strconv.Itoa(reached))
-	require.Equal(t, m[2], strconv.Itoa(len(deploy.CoverageSites())))
+	require.Equal(t, m[2], strconv.Itoa(len(scenarios.CoverageSites())))
 	require.Positive(t, reached)
 	_, err = os.Stat(filepath.Join(dir, "partition-during-send-1", "report.html"))
 	require.NoError(t, err)
