@@ -36,6 +36,9 @@ type Summary struct {
 	Counters []CounterSummary `json:"counters"`
 	Buggify  BuggifySummary   `json:"buggify"`
 	Figures  []string         `json:"figures"`
+	// BeyondBudget names the faults beyond the system's fault budget (see
+	// Run.BeyondBudget); absent when the run stayed within it.
+	BeyondBudget []string `json:"beyond_budget,omitempty"`
 }
 
 // BuggifySummary is whether buggify was on in a run and, per site that the
@@ -123,6 +126,8 @@ func Summarize(r *Run, figures []string) Summary {
 		Counters: []CounterSummary{},
 		Buggify:  BuggifySummary{Enabled: r.Buggify.Enabled, Sites: append([]BuggifySite{}, r.Buggify.Sites...)},
 		Figures:  append([]string{}, figures...),
+
+		BeyondBudget: r.BeyondBudget,
 	}
 	for k, v := range r.Options {
 		s.Options[k] = v
