@@ -21,7 +21,8 @@
 // Exit codes (exitCodesHelp; every command's --help and the README say
 // the same): 0 every run passed; 1 a safety checker failed; 2 bad usage
 // or input; 3 the testbed itself failed; 4 only liveness checkers failed;
-// 130 interrupted (Ctrl-C).
+// 5 the --faults schedule went beyond the system's fault budget; 130
+// interrupted (Ctrl-C).
 package main
 
 import (

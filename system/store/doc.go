@@ -92,6 +92,13 @@
 //     replicas disagreed on deletes and the page came out short, it reads on
 //     in the same bucket (short read protection); otherwise it moves to the
 //     next bucket until the page is full. The caller gets PageReply.
+//     Read repair blocks (Cassandra 4.0's BLOCKING): a round that repaired
+//     a replica waits for its acknowledgement before it replies or reads
+//     on, and the read fails with ErrTimeout if it does not come in time.
+//     So QUORUM reads are monotonic: what one returned is on a QUORUM of
+//     replicas, and every later QUORUM read sees it, even for a write
+//     whose caller got an error (swarm seed 1651 showed the read that
+//     went back in time when the repair died with its replica).
 //
 // # Consistency levels
 //
@@ -148,6 +155,41 @@
 //     clock went back across the restart, its new coordinator could mint
 //     IDs again (GeneratorOptions.After would need a persisted mark).
 //
+// # Fault budget
+//
+// What the store promises to survive, in the faults swarm draws (faults
+// Budget, scenarios World.Budget; swarm refuses a fault that would go
+// beyond it and says so, and a --faults schedule that goes beyond it
+// makes the run's result beyond-budget):
+//
+//   - Any number of crashes, partitions, clock and link faults, one at a
+//     time or all at once, with SyncPerBatch: nothing acknowledged is
+//     lost (at worst reads and writes are unavailable while a QUORUM is
+//     unreachable). A crash loses only what was not synced, and under
+//     SyncPerBatch every acknowledged write was.
+//   - A disk that lies about syncs (the disk-lose-syncs fault: firmware
+//     that acknowledges an fsync it did not do) loses nothing while its
+//     node stays up; a crash of that node while the disk lies, or within
+//     StateLossGrace (10 s, a sync period) after, loses what it
+//     acknowledged meanwhile. That node has lost state.
+//   - At most one replica of a partition impaired while another loses
+//     state: from the moment a replica's disk starts lying to its restart
+//     after the crash that loses the state, every other replica of its
+//     partitions is up and connected to the others. Replication factor 3
+//     and QUORUM writes leave an acknowledged write on two replicas; if
+//     one loses it and the third missed it (down, or cut off, its hint
+//     kept by a coordinator that may itself crash), a QUORUM of those two
+//     answers without it and the write is gone. Cassandra promises no
+//     more: R + W > RF overlaps only while the replicas keep what they
+//     acknowledged. The sweep of swarm seeds 1001-10000 lost acknowledged
+//     writes this way eight times (1970: store-1 down while store-0's
+//     disk lied, then store-0 crashed; 4142: store-1 cut off instead);
+//     with the budget, 20,000 seeds pass (README, "The fault budget").
+//   - The budget counts every pair of storage nodes as sharing a
+//     partition (with 3 nodes and RF 3, all do); under SyncPeriodic every
+//     crash loses up to a sync period of writes, which the budget does
+//     not count: SyncPeriodic is the documented unsafe setting.
+//
 // # Data services
 //
 // A tier of DataService processes sits in front of the coordinators
@@ -191,8 +233,7 @@
 //   - Memtable flush, SSTables, compaction, tombstone expiry (gc_grace) and
 //     commit log segment recycling: today the log grows for ever and a
 //     restart replays all of it.
-//   - Hints on disk, anti-entropy repair (Merkle trees), blocking read
-//     repair (monotonic reads for writes that failed), ring membership
+//   - Hints on disk, anti-entropy repair (Merkle trees), ring membership
 //     changes (bootstrap, decommission, streaming), a latency-driven
 //     snitch and speculative retry, idempotent writes (a nonce, so that a
 //     timed-out write can be retried without minting a second message).
