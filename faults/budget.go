@@ -41,11 +41,14 @@ const (
 	SoleCopy Tolerance = iota + 1
 	// OneReplica: the nodes hold replicas of the same data (the store,
 	// replication factor 3, QUORUM reads and writes); one node may lose
-	// state while every other node of the group is up and keeps its own:
-	// from the start of the lie to its restart, no other node of the group
-	// is down or losing state. A replica that was down missed the writes
-	// the lying one acknowledged; with both, a QUORUM of the two can miss
-	// a write acknowledged by the lying replica and the third.
+	// state while the others get every write it acknowledged: from the
+	// start of the lie to its restart, no other node of the group is down,
+	// cut off from the others, slowed (latency, loss, reordering) or losing
+	// state, and the lying node's own links are neither cut nor slowed (the
+	// writes it coordinates must reach the others before its crash drops
+	// what its links hold, and the hints it keeps). Otherwise a write
+	// acknowledged by the lying replica and a second can be missing from
+	// the third, and a QUORUM of the lying and the third misses it.
 	OneReplica
 )
 
@@ -90,6 +93,7 @@ type impairment int
 const (
 	isDown impairment = iota + 1
 	isCut
+	isSlow
 	losesState
 )
 
@@ -101,6 +105,8 @@ func (a window) what() string {
 		return "loses state"
 	case isCut:
 		return "is cut off from the others"
+	case isSlow:
+		return "has slow links"
 	}
 	return "is down"
 }
@@ -167,6 +173,12 @@ func (b Budget) windowsOf(w *sim.World, f Fault, lies []Fault, impaired []window
 				out = append(out, window{node: x, from: from, to: to, impair: isCut})
 			}
 		}
+	case LatencySpike, LossBurst, DupReorder:
+		for _, x := range f.Nodes {
+			if g := b.groupOf(x); g != nil && g.Tolerance == OneReplica {
+				out = append(out, window{node: x, from: from, to: to, impair: isSlow})
+			}
+		}
 	}
 	return out
 }
@@ -231,6 +243,25 @@ func cutOff(g *BudgetGroup, f Fault) []sim.NodeID {
 	return o
 }
 
+// conflict says whether two overlapping windows of one group's nodes
+// impair two replicas at once: one of them loses state and the other is
+// impaired in any way, or, on the node that loses state, its own links are
+// cut or slow (its legs to the other replicas are lost or late when it
+// crashes).
+func conflict(c, o window) bool {
+	if c.impair != losesState && o.impair != losesState {
+		return false
+	}
+	if c.node != o.node {
+		return true
+	}
+	other := c
+	if c.impair == losesState {
+		other = o
+	}
+	return other.impair == isCut || other.impair == isSlow
+}
+
 // exceeds says why c goes beyond the budget given the windows kept so far
 // ("" if it does not).
 func (b Budget) exceeds(w *sim.World, c window, impaired []window) string {
@@ -246,11 +277,16 @@ func (b Budget) exceeds(w *sim.World, c window, impaired []window) string {
 		return ""
 	}
 	for _, o := range impaired {
-		if o.node == c.node || !slices.Contains(g.Nodes, o.node) || !o.overlaps(c) {
+		if !slices.Contains(g.Nodes, o.node) || !o.overlaps(c) || !conflict(c, o) {
 			continue
 		}
-		if c.impair != losesState && o.impair != losesState {
-			continue
+		if o.node == c.node {
+			loss, link := c, o
+			if o.impair == losesState {
+				loss, link = o, c
+			}
+			return fmt.Sprintf("%s: %s would lose state (+%s to +%s) while it %s (+%s to +%s): the writes it coordinated may not reach the others, and their hints die with it",
+				g.Name, w.NodeName(c.node), loss.from, loss.to, link.what(), link.from, link.to)
 		}
 		return fmt.Sprintf("%s: %s would be impaired while %s is (%s %s +%s to +%s, %s %s +%s to +%s): two of its replicas at once",
 			g.Name, w.NodeName(c.node), w.NodeName(o.node),

@@ -49,6 +49,12 @@ func TestBudget(t *testing.T) {
 		// Seed 4142: the third replica cut off instead of down.
 		{"lie, another cut off, crash", faults.Schedule{lie(n[0], 1*s, 5*s), cut(n[2], 2*s, 2*s), crash(n[0], 7*s, 2*s)}, []int{2},
 			"store: n0 would be impaired while n2 is (n0 loses state +1s to +9s, n2 is cut off from the others +2s to +4s): two of its replicas at once"},
+		// Seed 8576: the lying replica itself cut off: the legs it
+		// coordinated to the others were lost, and its hints with its crash.
+		{"lie, cut off itself, crash", faults.Schedule{lie(n[0], 1*s, 2*s), cut(n[0], 3*s, 4*s), crash(n[0], 6*s, 2*s)}, []int{2},
+			"store: n0 would lose state (+1s to +8s) while it is cut off from the others (+3s to +7s): the writes it coordinated may not reach the others, and their hints die with it"},
+		{"lie, another slowed, crash", faults.Schedule{lie(n[0], 1*s, 2*s), {Kind: faults.LatencySpike, Nodes: []sim.NodeID{n[1]}, At: 2 * s, For: s, Amount: int64(100 * sim.Millisecond)}, crash(n[0], 6*s, 2*s)}, []int{2},
+			"store: n0 would be impaired while n1 is (n0 loses state +1s to +8s, n1 has slow links +2s to +3s): two of its replicas at once"},
 		{"a crash past the grace loses nothing", faults.Schedule{crash(n[1], 0, 3*s), lie(n[0], 1*s, 2*s), crash(n[0], 14*s, 2*s)}, nil, ""},
 		{"a restart starts the loss afresh", faults.Schedule{lie(n[0], 0, 20*s), crash(n[0], 2*s, 1*s), crash(n[1], 4*s, 1*s), crash(n[0], 8*s, 1*s)}, []int{3},
 			"store: n0 would be impaired while n1 is (n0 loses state +3s to +9s, n1 is down +4s to +5s): two of its replicas at once"},
