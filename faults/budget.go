@@ -320,7 +320,7 @@ func (b Budget) Lines(w *sim.World) []string {
 		}
 		what := "no node loses its state"
 		if g.Tolerance == OneReplica {
-			what = "at most one node impaired while another loses state"
+			what = "one node may lose state while the others are up, connected, not slowed and whole, and its own links too"
 		}
 		out = append(out, fmt.Sprintf("budget: %s [%s]: %s (a crash within %s of a disk lying about syncs loses state)",
 			g.Name, joinNames(names), what, b.StateLossGrace))
