@@ -63,6 +63,9 @@
 //	                        drawn active and how often it was asked and
 //	                        fired (sites is [] when buggify was off)
 //	figures         array   figure file names in the report folder
+//	beyond_budget   array   strings, absent when empty: each fault of the
+//	                        schedule beyond the system's fault budget,
+//	                        with why (the run's result is beyond-budget)
 //
 // ReadSummary reads the file back and rejects other schema versions.
 //
