@@ -240,6 +240,12 @@
 //   - Memtable flush, SSTables, compaction, tombstone expiry (gc_grace) and
 //     commit log segment recycling: today the log grows for ever and a
 //     restart replays all of it.
+//   - Snapshot page reads: a round merges replicas' answers taken at
+//     different moments, so a read overlapping writes can return a newer
+//     message without an older one acknowledged before the newer was sent
+//     (swarm seed 16782: one answer 2.3 s older than the other, a request
+//     held back by a partition). Cassandra's partition reads do the same;
+//     the scenarios' checker requires a channel's reads to form a log.
 //   - Hints on disk, anti-entropy repair (Merkle trees), ring membership
 //     changes (bootstrap, decommission, streaming), a latency-driven
 //     snitch and speculative retry, idempotent writes (a nonce, so that a
