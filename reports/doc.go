@@ -73,6 +73,9 @@
 //	                        event number (both omitted when not reached).
 //	                        results.jsonl lines carry the same array
 //	figures         array   figure file names in the report folder
+//	beyond_budget   array   strings, absent when empty: each fault of the
+//	                        schedule beyond the system's fault budget,
+//	                        with why (the run's result is beyond-budget)
 //
 // ReadSummary reads the file back and rejects other schema versions.
 //

@@ -37,6 +37,9 @@ type Summary struct {
 	Buggify  BuggifySummary   `json:"buggify"`
 	Coverage []CoverageSite   `json:"coverage"`
 	Figures  []string         `json:"figures"`
+	// BeyondBudget names the faults beyond the system's fault budget (see
+	// Run.BeyondBudget); absent when the run stayed within it.
+	BeyondBudget []string `json:"beyond_budget,omitempty"`
 }
 
 // CoverageSite is one coverage site of system code in a run (sim.Sometimes,
@@ -140,6 +143,8 @@ func Summarize(r *Run, figures []string) Summary {
 		Buggify:  BuggifySummary{Enabled: r.Buggify.Enabled, Sites: append([]BuggifySite{}, r.Buggify.Sites...)},
 		Coverage: append([]CoverageSite{}, r.Coverage...),
 		Figures:  append([]string{}, figures...),
+
+		BeyondBudget: r.BeyondBudget,
 	}
 	for k, v := range r.Options {
 		s.Options[k] = v

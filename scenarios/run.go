@@ -30,6 +30,13 @@ type Result struct {
 	// Faults describe what the schedule drew (swarm: the draw itself) and
 	// every fault as it happened, with true start and end times.
 	Faults []string
+	// BeyondBudget names each fault of the schedule that goes beyond the
+	// system's fault budget (World.Budget, faults.Budget.Check), with why.
+	// A schedule written out (--faults) runs as written; its checkers
+	// still judge, and their verdicts are then what the system did past
+	// its promises, not a found bug. Swarm's schedules are within the
+	// budget by construction (its refusals are among Faults).
+	BeyondBudget []string
 	// FaultLog is every fault as it happened (structured, for reports).
 	FaultLog []faults.Entry
 	// HealedAt is when the safety phase ended and every fault was healed.
@@ -202,6 +209,9 @@ func (r Result) String() string {
 	for _, f := range r.Faults {
 		fmt.Fprintf(&b, "  fault: %s\n", f)
 	}
+	for _, f := range r.BeyondBudget {
+		fmt.Fprintf(&b, "  beyond budget: %s\n", f)
+	}
 	fmt.Fprintf(&b, "  events=%d fingerprint=%016x virtual=%s elapsed=%s deliveries=%d\n", r.Events, r.Fingerprint, r.Virtual, r.Elapsed.Round(time.Millisecond), len(r.Deliveries))
 	if r.Buggify.Enabled {
 		fmt.Fprintf(&b, "  %s\n", r.Buggify)
@@ -340,6 +350,9 @@ func RunWith(name string, seed uint64, opts Options, cfg RunConfig) Result {
 		}
 		schedule = sched
 		res.Faults = append(res.Faults, lines...)
+	}
+	for _, r := range sw.Budget().Check(w, schedule) {
+		res.BeyondBudget = append(res.BeyondBudget, r.Describe(w))
 	}
 	// The world runs in steps of SampleEvery when someone watches: between
 	// steps nothing of the world changes (samplers only read, and

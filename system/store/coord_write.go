@@ -100,6 +100,10 @@ func (c *Coordinator) countUp(nodes []sim.NodeID) int {
 // onWriteAck counts an acknowledgement; the first time every leg reaches
 // the level, the client gets its Ack.
 func (c *Coordinator) onWriteAck(ctx *sim.Ctx, m replicaWriteAck) {
+	if m.repair {
+		c.onRepairAck(ctx, m)
+		return
+	}
 	op := c.ops[m.op]
 	if op == nil || op.phase != phaseWrite {
 		return

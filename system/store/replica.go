@@ -105,11 +105,13 @@ func (r *Replica) Receive(ctx *sim.Ctx, msg any) {
 	switch m := msg.(type) {
 	case replicaWrite:
 		err := r.apply(ctx, m.writes)
-		if m.op == 0 {
+		if m.repair || m.op == 0 {
 			r.stats.Repairs += uint64(len(m.writes))
+		}
+		if m.op == 0 {
 			return
 		}
-		r.reply(ctx, replicaWriteAck{op: m.op, leg: m.leg, node: ctx.Node(), err: err})
+		r.reply(ctx, replicaWriteAck{op: m.op, leg: m.leg, round: m.round, repair: m.repair, node: ctx.Node(), err: err})
 	case hintBatch:
 		err := r.apply(ctx, m.writes)
 		r.stats.Hints += uint64(len(m.writes))
