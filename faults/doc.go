@@ -24,6 +24,19 @@
 //     crashed node: the heal between a run's safety phase and its liveness
 //     phase (RunPhases).
 //
+// # The fault budget
+//
+// A subsystem promises to survive some faults and not others (budget.go):
+// the store, one of its three replicas losing state while the others are
+// whole; a guild node, no loss of its ID reservation. A node loses state
+// when it crashes while its disk lies about syncs (or within a grace after
+// the lie). Budget.Admit walks a schedule in start order and refuses each
+// fault that would go beyond the budget; swarm uses it, and says what it
+// refused, so that a swarm seed that fails has found a bug, not a fault
+// combination nobody promised to survive. Budget.Check names the faults of
+// a schedule written out that go beyond it: such a run's verdicts are read
+// as what the system does past its promises.
+//
 // # What it promises
 //
 //   - Determinism: a schedule is a pure function of its seed and inputs; the

@@ -62,7 +62,20 @@
 //	                        reached, sorted by site name, whether it was
 //	                        drawn active and how often it was asked and
 //	                        fired (sites is [] when buggify was off)
+//	coverage        array   {site, kind, asked, hits, first_ns,
+//	                        first_event}: every coverage site of system
+//	                        code (sim.Sometimes, sim.Reachable), sorted by
+//	                        site name, reached or not: kind "sometimes" or
+//	                        "reachable" (omitted for a site no code asked),
+//	                        how often code asked it and how often its
+//	                        condition held (hits 0: not reached), and the
+//	                        first hit's time from the world's start and
+//	                        event number (both omitted when not reached).
+//	                        results.jsonl lines carry the same array
 //	figures         array   figure file names in the report folder
+//	beyond_budget   array   strings, absent when empty: each fault of the
+//	                        schedule beyond the system's fault budget,
+//	                        with why (the run's result is beyond-budget)
 //
 // ReadSummary reads the file back and rejects other schema versions.
 //

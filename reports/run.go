@@ -49,8 +49,15 @@ type Run struct {
 	// whole world, or one per node.
 	ConnectedClients []Series
 
+	// BeyondBudget names the faults of the schedule that went beyond the
+	// system's fault budget, with why (empty: within it). Such a run
+	// neither passes nor finds a bug, whatever its verdicts.
+	BeyondBudget []string
+
 	// Buggify says whether buggify was on and what each of its sites did.
 	Buggify BuggifySummary
+	// Coverage is every coverage site of system code and what it saw.
+	Coverage []CoverageSite
 
 	// Counters are shown as a table in the order given (messages sent,
 	// dropped, deliveries, ...).

@@ -35,7 +35,26 @@ type Summary struct {
 	Faults   []FaultSummary   `json:"faults"`
 	Counters []CounterSummary `json:"counters"`
 	Buggify  BuggifySummary   `json:"buggify"`
+	Coverage []CoverageSite   `json:"coverage"`
 	Figures  []string         `json:"figures"`
+	// BeyondBudget names the faults beyond the system's fault budget (see
+	// Run.BeyondBudget); absent when the run stayed within it.
+	BeyondBudget []string `json:"beyond_budget,omitempty"`
+}
+
+// CoverageSite is one coverage site of system code in a run (sim.Sometimes,
+// sim.Reachable): how often code asked it and how often its condition held.
+// A site with hits 0 was not reached.
+type CoverageSite struct {
+	Site string `json:"site"`
+	// Kind is "sometimes" or "reachable"; omitted for a site no code asked.
+	Kind  string `json:"kind,omitempty"`
+	Asked uint64 `json:"asked"`
+	Hits  uint64 `json:"hits"`
+	// FirstNs (from the world's start) and FirstEvent are the first hit;
+	// omitted when the site was not reached.
+	FirstNs    int64  `json:"first_ns,omitempty"`
+	FirstEvent uint64 `json:"first_event,omitempty"`
 }
 
 // BuggifySummary is whether buggify was on in a run and, per site that the
@@ -122,7 +141,10 @@ func Summarize(r *Run, figures []string) Summary {
 		Faults:   []FaultSummary{},
 		Counters: []CounterSummary{},
 		Buggify:  BuggifySummary{Enabled: r.Buggify.Enabled, Sites: append([]BuggifySite{}, r.Buggify.Sites...)},
+		Coverage: append([]CoverageSite{}, r.Coverage...),
 		Figures:  append([]string{}, figures...),
+
+		BeyondBudget: r.BeyondBudget,
 	}
 	for k, v := range r.Options {
 		s.Options[k] = v

@@ -237,6 +237,17 @@ func swarm() *Scenario {
 			if err != nil {
 				return nil, nil, fmt.Errorf("swarm: %w", err)
 			}
+			// Swarm stays inside the system's fault budget by construction:
+			// a crash that would make a node lose state beyond what its
+			// subsystem promises to survive is refused, and the output says
+			// which and why (the seeds 1970 and 6632 of the first 10,000
+			// failed only by going beyond it).
+			b := sw.Budget()
+			lines = append(lines, b.Lines(sw.W)...)
+			s, refused := b.Admit(sw.W, s)
+			for _, r := range refused {
+				lines = append(lines, "swarm: refused "+r.Describe(sw.W))
+			}
 			return s, append(d.Lines(), lines...), nil
 		},
 	}

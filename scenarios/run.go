@@ -30,6 +30,13 @@ type Result struct {
 	// Faults describe what the schedule drew (swarm: the draw itself) and
 	// every fault as it happened, with true start and end times.
 	Faults []string
+	// BeyondBudget names each fault of the schedule that goes beyond the
+	// system's fault budget (World.Budget, faults.Budget.Check), with why.
+	// A schedule written out (--faults) runs as written; its checkers
+	// still judge, and their verdicts are then what the system did past
+	// its promises, not a found bug. Swarm's schedules are within the
+	// budget by construction (its refusals are among Faults).
+	BeyondBudget []string
 	// FaultLog is every fault as it happened (structured, for reports).
 	FaultLog []faults.Entry
 	// HealedAt is when the safety phase ended and every fault was healed.
@@ -61,6 +68,10 @@ type Result struct {
 	// Buggify says whether buggify was on (--buggify, or swarm's draw) and
 	// what each buggify site asked did: drawn active or not, firings.
 	Buggify Buggify
+	// Coverage is what each coverage site of system code saw in this run
+	// (every declared site, reached or not), sorted by name: a sweep counts
+	// the seeds that reached each, and lists those none did.
+	Coverage []sim.CoverageSite
 	// Err is a failure to build or run the world (a failed assertion in
 	// system code is a found bug); Verdicts are then empty.
 	Err error
@@ -70,6 +81,10 @@ type Result struct {
 	// messages and clients that never reconnected.
 	Stopped *StopReport
 }
+
+// CoverageSites are the coverage sites every run declares (each system
+// package's CoverageSites, sorted): what Result.Coverage lists.
+func CoverageSites() []string { return deploy.CoverageSites() }
 
 // Phase is a stretch of a run: [Start, End) since the start of the run.
 // The heal is an instant (Start == End).
@@ -193,6 +208,9 @@ func (r Result) String() string {
 	}
 	for _, f := range r.Faults {
 		fmt.Fprintf(&b, "  fault: %s\n", f)
+	}
+	for _, f := range r.BeyondBudget {
+		fmt.Fprintf(&b, "  beyond budget: %s\n", f)
 	}
 	fmt.Fprintf(&b, "  events=%d fingerprint=%016x virtual=%s elapsed=%s deliveries=%d\n", r.Events, r.Fingerprint, r.Virtual, r.Elapsed.Round(time.Millisecond), len(r.Deliveries))
 	if r.Buggify.Enabled {
@@ -333,6 +351,9 @@ func RunWith(name string, seed uint64, opts Options, cfg RunConfig) Result {
 		schedule = sched
 		res.Faults = append(res.Faults, lines...)
 	}
+	for _, r := range sw.Budget().Check(w, schedule) {
+		res.BeyondBudget = append(res.BeyondBudget, r.Describe(w))
+	}
 	// The world runs in steps of SampleEvery when someone watches: between
 	// steps nothing of the world changes (samplers only read, and
 	// RunUntil leaves the clock where the next step starts), so the run
@@ -367,6 +388,7 @@ func RunWith(name string, seed uint64, opts Options, cfg RunConfig) Result {
 			res.Phases = phases(o, res.HealedAt.Sub(sim.DefaultStart), res.Virtual)
 		}
 		res.Buggify = Buggify{Enabled: buggify, Sites: w.BuggifySites()}
+		res.Coverage = w.Coverage()
 		if cfg.Series {
 			res.Connected = connectedSeries(sw.Rec, smp.times)
 			res.Mailboxes = smp.busiest(cfg.MailboxSeries)

@@ -24,7 +24,7 @@ func TestScenarios(t *testing.T) {
 				t.Skip(reason)
 			}
 			for seed := uint64(1); seed <= seedsPerScenario; seed++ {
-				r := Run(s.Name, seed, Options{})
+				r := campaignRun(s.Name, seed, Options{})
 				if testing.Verbose() {
 					t.Logf("%s", r)
 				}
@@ -46,7 +46,7 @@ func TestReadThroughDataServices(t *testing.T) {
 		t.Run(s.Name, func(t *testing.T) {
 			t.Parallel()
 			for seed := uint64(1); seed <= seedsPerScenario; seed++ {
-				r := Run(s.Name, seed, Options{ReadPath: "data-services"})
+				r := campaignRun(s.Name, seed, Options{ReadPath: "data-services"})
 				if !r.Ok() {
 					t.Fatalf("%s\nreplay: go run ./cmd/guildsim run --scenario %s --seed %d --read-path data-services", r, s.Name, seed)
 				}

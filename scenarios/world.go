@@ -3,6 +3,7 @@ package scenarios
 import (
 	"slices"
 
+	"github.com/guildsim/guildsim/faults"
 	"github.com/guildsim/guildsim/scenarios/check"
 	"github.com/guildsim/guildsim/sim"
 	"github.com/guildsim/guildsim/system/client"
@@ -234,3 +235,26 @@ func (sw *World) servers() []sim.NodeID { return sw.D.Servers() }
 
 // Forever is the end of a grant that is never revoked.
 func Forever() sim.Time { return check.Forever }
+
+// stateLossGrace is how long after a disk stopped lying a crash still loses
+// what its node acknowledged: a storage node syncs its commit log at least
+// every 10 s (store.DefaultSyncPeriod under SyncPeriodic; under SyncPerBatch
+// with every write, if it gets one), and a guild rewrites its ID reservation
+// within 10 s of minting (guild's idReserveAhead).
+const stateLossGrace = store.DefaultSyncPeriod
+
+// Budget is the fault budget of the system this world runs, as its
+// subsystems' docs state it (system/store/doc.go, "Fault budget"): the
+// storage nodes hold replicas of every message (replication factor 3,
+// QUORUM), so one of them may lose state while the others are up; a guild
+// node's disk holds the only copy of its guilds' snowflake reservations,
+// so no guild node may lose state.
+func (sw *World) Budget() faults.Budget {
+	return faults.Budget{
+		Groups: []faults.BudgetGroup{
+			{Name: "store", Nodes: sw.D.Store, Tolerance: faults.OneReplica},
+			{Name: "guild", Nodes: sw.D.Guild, Tolerance: faults.SoleCopy},
+		},
+		StateLossGrace: stateLossGrace,
+	}
+}

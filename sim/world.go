@@ -72,6 +72,7 @@ type World struct {
 	refSeq        uint64
 
 	buggify buggifyState
+	cover   coverState
 	trace   traceState
 	stats   Stats
 	failed  error

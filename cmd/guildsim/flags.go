@@ -136,9 +136,12 @@ exit codes:
        the event budget used up, a replay whose fingerprint differs)
   4    liveness: only liveness checkers failed (liveness: the healed system
        did not converge within --liveness-bound)
+  5    beyond budget: the --faults schedule went beyond the system's fault
+       budget (result beyond-budget; the checkers' verdicts are printed but
+       neither pass the run nor report a bug)
   130  interrupted (Ctrl-C); a sweep keeps the seeds that finished
   Safety wins over liveness; a sweep, merge or compare exits with the most
-  serious code of its runs (2, then 3, then 1, then 4). Check codes with a
+  serious code of its runs (2, then 3, then 1, then 4, then 5). Check codes with a
   built binary (go build -o guildsim ./cmd/guildsim): go run turns every
   non-zero code into 1.
 `

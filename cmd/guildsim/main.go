@@ -21,7 +21,8 @@
 // Exit codes (exitCodesHelp; every command's --help and the README say
 // the same): 0 every run passed; 1 a safety checker failed; 2 bad usage
 // or input; 3 the testbed itself failed; 4 only liveness checkers failed;
-// 130 interrupted (Ctrl-C).
+// 5 the --faults schedule went beyond the system's fault budget; 130
+// interrupted (Ctrl-C).
 package main
 
 import (
@@ -35,7 +36,8 @@ import (
 // a CI job can page on a safety violation (a lost write, a message shown
 // to the wrong user) and file a ticket for a slow recovery. When runs of
 // several classes fail (a sweep, a merge), the most serious wins:
-// bad input, then a testbed failure, then safety, then liveness.
+// bad input, then a testbed failure, then safety, then liveness, then a
+// run beyond the fault budget.
 const (
 	exitOK = 0
 	// exitSafety: a safety checker (porcupine, no-acked-message-lost,
@@ -51,6 +53,11 @@ const (
 	// exitLiveness: only liveness checkers failed: the healed system did
 	// not converge within the bound.
 	exitLiveness = 4
+	// exitBeyondBudget: the fault schedule (--faults) went beyond the
+	// system's fault budget (a node losing state beyond what its
+	// subsystem promises to survive): the verdicts are printed, but they
+	// neither pass the run nor report a bug.
+	exitBeyondBudget = 5
 	// exitInterrupted: the user interrupted a sweep (SIGINT); the seeds
 	// that finished are kept (128 + SIGINT, as shells report it).
 	exitInterrupted = 130

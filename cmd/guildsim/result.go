@@ -32,17 +32,28 @@ type result struct {
 	// Buggify is what buggify did, in runs that had it on (--buggify or
 	// swarm's draw): a sweep sums it per site.
 	Buggify *reports.BuggifySummary `json:"buggify,omitempty"`
+	// Coverage is every coverage site of system code and what it saw in
+	// this run (summary.json's coverage): a sweep counts the seeds that
+	// reached each site and lists those none did.
+	Coverage []reports.CoverageSite `json:"coverage,omitempty"`
 	// Pass is true when the run finished and every verdict is Ok (as
 	// summary.json's pass).
 	Pass bool `json:"pass"`
 	// Result is ok, safety-failed (a safety checker's verdict is Illegal
 	// or Unknown), liveness-failed (only liveness checkers' are),
+	// beyond-budget (the fault schedule went beyond the system's fault
+	// budget: whatever the checkers said, the run neither passes nor
+	// finds a bug),
 	// testbed-failure, stopped (--stop-at-event, --stop-at-time) or
 	// bad-input. Files written before the split say checker-failed: it is
 	// read as one of the two, from the verdicts.
 	Result string `json:"result"`
-	Error  string `json:"error,omitempty"`
-	Replay string `json:"replay,omitempty"`
+	// BeyondBudget names the faults of the schedule beyond the system's
+	// fault budget, with why (result beyond-budget; the verdicts still
+	// say what the checkers saw).
+	BeyondBudget []string `json:"beyond_budget,omitempty"`
+	Error        string   `json:"error,omitempty"`
+	Replay       string   `json:"replay,omitempty"`
 	// Version is the guildsim build that ran it (guildsim version).
 	Version string `json:"version,omitempty"`
 
@@ -63,6 +74,7 @@ const (
 	resultTestbed  = "testbed-failure"
 	resultStopped  = "stopped"
 	resultBadInput = "bad-input"
+	resultBeyond   = "beyond-budget"
 	// resultLegacyFailed is what files written before the split say.
 	resultLegacyFailed = "checker-failed"
 )
@@ -134,6 +146,9 @@ func runOne(s spec, ro runOptions) (r result) {
 		b := buggifyOf(res.Buggify)
 		r.Buggify = &b
 	}
+	if len(res.Coverage) > 0 {
+		r.Coverage = coverageOf(res)
+	}
 	for _, v := range res.Verdicts {
 		vd := verdict{Checker: v.Checker, Result: v.Result.String()}
 		if v.Result != check.Ok {
@@ -146,6 +161,8 @@ func runOne(s spec, ro runOptions) (r result) {
 		r.Result, r.Error = resultTestbed, res.Err.Error()
 	case res.Stopped != nil:
 		r.Result = resultStopped
+	case len(res.BeyondBudget) > 0:
+		r.Result, r.BeyondBudget, r.Pass = resultBeyond, res.BeyondBudget, res.Ok()
 	case !res.Ok():
 		r.Result = failureClass(r.Verdicts)
 	default:
@@ -162,7 +179,7 @@ func runOne(s spec, ro runOptions) (r result) {
 // (a sweep with both a safety and a liveness failure exits as safety).
 func exitCode(rs []result) int {
 	code := exitOK
-	rank := map[int]int{exitOK: 0, exitLiveness: 1, exitSafety: 2, exitTestbed: 3}
+	rank := map[int]int{exitOK: 0, exitBeyondBudget: 1, exitLiveness: 2, exitSafety: 3, exitTestbed: 4}
 	for _, r := range rs {
 		c := exitOK
 		switch r.Result {
@@ -174,6 +191,8 @@ func exitCode(rs []result) int {
 			c = exitSafety
 		case resultLiveness:
 			c = exitLiveness
+		case resultBeyond:
+			c = exitBeyondBudget
 		}
 		if rank[c] > rank[code] {
 			code = c
@@ -340,6 +359,9 @@ func printResultLine(w io.Writer, r result) {
 		fmt.Fprintf(w, " (%s)", f)
 	}
 	fmt.Fprintln(w)
+	for _, b := range r.BeyondBudget {
+		fmt.Fprintf(w, "  beyond budget: %s\n", b)
+	}
 }
 
 // replayLine is the command that reruns r: the one recorded with it, or
@@ -349,6 +371,14 @@ func (r result) replayLine() string {
 		return r.Replay
 	}
 	return r.replayCommand()
+}
+
+// verdictWords lists the checkers that did not say Ok, or says all did.
+func (r result) verdictWords() string {
+	if w := r.failure(); w != "" {
+		return w
+	}
+	return "every checker Ok"
 }
 
 // failure says in one line why the run failed: the error, or the checkers

@@ -275,6 +275,10 @@ func runScenarioCmd(s spec, dir string, ro runOptions, stdout, stderr io.Writer)
 	}
 	fmt.Fprintf(stdout, "fingerprint: %s\n", r.Fingerprint)
 	fmt.Fprintln(stdout, buggifyLine(rep.Buggify))
+	fmt.Fprintln(stdout, coverageLine(rep.Coverage))
+	for _, b := range res.BeyondBudget {
+		fmt.Fprintf(stdout, "beyond budget: %s\n", b)
+	}
 	for _, v := range res.Verdicts {
 		line := fmt.Sprintf("%s: %s", v.Checker, v.Result)
 		if v.Detail != "" {
@@ -298,6 +302,9 @@ func runScenarioCmd(s spec, dir string, ro runOptions, stdout, stderr io.Writer)
 			return exitTestbed
 		}
 		switch r.Result {
+		case resultBeyond:
+			fmt.Fprintf(stdout, "result: BEYOND BUDGET: %d faults of the schedule go beyond the system's fault budget (above); checkers: %s\n",
+				len(r.BeyondBudget), r.verdictWords())
 		case resultTestbed:
 			fmt.Fprintf(stdout, "result: TESTBED FAILURE: %s\n", r.Error)
 		case resultLiveness:
@@ -322,7 +329,7 @@ func reportOf(res scenarios.Result, dir string) *reports.Run {
 		Scenario: res.Scenario, Seed: res.Seed, Fingerprint: fmt.Sprintf("%016x", res.Fingerprint),
 		Options: optionsMap(res.Options), Events: int64(res.Events),
 		Simulated: time.Duration(res.Virtual), Wall: res.Elapsed,
-		Buggify: buggifyOf(res.Buggify),
+		Buggify: buggifyOf(res.Buggify), Coverage: coverageOf(res), BeyondBudget: res.BeyondBudget,
 	}
 	for _, v := range res.Verdicts {
 		result := reports.ResultUnknown

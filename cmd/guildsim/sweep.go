@@ -273,12 +273,16 @@ func (s *resultStream) close() error {
 // the exit code.
 func finishResults(outDir string, results []result, stdout, stderr io.Writer) int {
 	sortResults(results)
-	failed := 0
+	failed, beyond := 0, 0
 	for _, r := range results {
 		if !r.failed() {
 			continue
 		}
-		failed++
+		if r.Result == resultBeyond {
+			beyond++
+		} else {
+			failed++
+		}
 		path, err := writeReplay(filepath.Join(outDir, replaysDir), r)
 		if err != nil {
 			fmt.Fprintf(stderr, "guildsim: writing replay file: %v\n", err)
@@ -297,7 +301,14 @@ func finishResults(outDir string, results []result, stdout, stderr io.Writer) in
 		}
 	}
 	printBuggifyTotals(stdout, results)
-	fmt.Fprintf(stdout, "%d seeds, %d passed, %d failed; digest %s; results in %s\n", len(results), len(results)-failed, failed, digest(results), outDir)
+	printCoverageTotals(stdout, results)
+	counts := fmt.Sprintf("%d seeds, %d passed, %d failed", len(results), len(results)-failed-beyond, failed)
+	if beyond > 0 {
+		// Neither passed nor failed: their verdicts judge the system past
+		// what it promises (result beyond-budget).
+		counts += fmt.Sprintf(", %d beyond the fault budget", beyond)
+	}
+	fmt.Fprintf(stdout, "%s; digest %s; results in %s\n", counts, digest(results), outDir)
 	return exitCode(results)
 }
 

@@ -175,7 +175,7 @@ var Mutations = []Mutation{
 		Bug:  "a relay ignores a member's new roles (fanout from a stale member list)",
 		File: "system/guild/relay.go",
 		Edits: []Edit{{
-			Find:    "\t\tif e := r.members[m.user]; e != nil {\n\t\t\te.roles = m.roles\n\t\t}\n",
+			Find:    "\t\tif e := r.members[m.user]; e != nil {\n\t\t\te.roles = m.roles\n\t\t\tsim.Reachable(ctx, \"guild/relay-roles-refreshed\")\n\t\t}\n",
 			Replace: "\t\t_ = m\n",
 		}},
 		Runs: []string{"celebrity-join", "chat-basic:fanout=relays"},
@@ -185,7 +185,7 @@ var Mutations = []Mutation{
 		Bug:  "the gateway never closes a session whose heartbeats stopped (4009 never sent)",
 		File: "system/gateway/session.go",
 		Edits: []Edit{{
-			Find:    "\t\tctx.SetTimer(s.hbDeadline.Sub(now), heartbeatCheck{})\n\t\treturn\n\t}\n\ts.closeWith(ctx, CloseSessionTimedOut)\n",
+			Find:    "\t\tctx.SetTimer(s.hbDeadline.Sub(now), heartbeatCheck{})\n\t\treturn\n\t}\n\tsim.Reachable(ctx, \"gateway/closed-4009-heartbeat-timeout\")\n\ts.closeWith(ctx, CloseSessionTimedOut)\n",
 			Replace: "\t\tctx.SetTimer(s.hbDeadline.Sub(now), heartbeatCheck{})\n\t\treturn\n\t}\n\ts.hbArmed = false\n",
 		}},
 		Runs: []string{"zombie-connections", "swarm"},
@@ -211,7 +211,7 @@ var Mutations = []Mutation{
 			Find:    "\t\tw := &write{req: m, from: ctx.Sender(), ch: ch}\n",
 			Replace: "\t\tw := &write{req: m, from: ctx.Sender(), ch: ch, id: uint64(msg)}\n",
 		}, {
-			Find:    "\t\tif r.Err != nil {\n\t\t\tw.failed = true\n\t\t\tg.stat.Rejected++\n\t\t\tctx.Send(w.from, MessageRejected{Request: w.req.Request, Err: fmt.Errorf(\"%w: %w\", ErrStore, r.Err)})\n\t\t} else {\n",
+			Find:    "\t\tif r.Err != nil {\n\t\t\tw.failed = true\n\t\t\tg.stat.Rejected++\n\t\t\tsim.Reachable(ctx, \"guild/post-failed-in-store\")\n\t\t\tctx.Send(w.from, MessageRejected{Request: w.req.Request, Err: fmt.Errorf(\"%w: %w\", ErrStore, r.Err)})\n\t\t} else {\n",
 			Replace: "\t\tif r.Err != nil {\n\t\t\tg.stat.Rejected++\n\t\t} else {\n",
 		}},
 		Runs: []string{"partition-during-send", "swarm"},

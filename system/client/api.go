@@ -93,6 +93,7 @@ func (c *Client) onSendAnswer(ctx *sim.Ctx, request uint64, rec Record, timedOut
 	if !ok {
 		return
 	}
+	sim.Sometimes(ctx, "client/send-timed-out", timedOut)
 	delete(c.apis.sends, request)
 	if !timedOut {
 		ctx.CancelTimer(p.timer)

@@ -230,6 +230,7 @@ func (c *Client) onPayload(ctx *sim.Ctx, p gateway.Payload) {
 			c.record(Record{Kind: KindHeartbeatACK})
 		}
 	case gateway.OpReconnect:
+		sim.Reachable(ctx, "client/op7-reconnect")
 		c.record(Record{Kind: KindReconnect})
 		c.avoid = c.connNode
 		c.closeConn(ctx, c.cfg.ZombieCloseCode)
@@ -248,6 +249,7 @@ func (c *Client) onPayload(ctx *sim.Ctx, p gateway.Payload) {
 		}
 		// As discord.py: forget the session, close with 1000 and
 		// reconnect; as the docs: wait 1-5 s before the fresh Identify.
+		sim.Reachable(ctx, "client/invalid-session-identify-again")
 		c.forgetSession()
 		c.closeConn(ctx, gateway.CloseNormal)
 		c.reconnect(ctx, false, ctx.Rand().Duration(c.cfg.InvalidSessionWaitMin, c.cfg.InvalidSessionWaitMax))
@@ -267,6 +269,7 @@ func (c *Client) onHello(ctx *sim.Ctx, p gateway.Payload) {
 	if c.resumeNext && c.sessionID != "" {
 		c.state = StateResuming
 		c.send(ctx, gateway.Payload{Op: gateway.OpResume, D: gateway.Resume{Token: c.token, SessionID: c.sessionID, Seq: c.seq}})
+		sim.Reachable(ctx, "client/resume-sent")
 		c.record(Record{Kind: KindResume, Seq: c.seq, ID: SessionHash(c.sessionID)})
 		return
 	}
@@ -334,6 +337,7 @@ func (c *Client) becomeReady() {
 // resumes on a new one.
 func (c *Client) heartbeat(ctx *sim.Ctx) {
 	if !c.acked {
+		sim.Reachable(ctx, "client/zombie-connection-detected")
 		c.record(Record{Kind: KindZombie})
 		c.closeConn(ctx, c.cfg.ZombieCloseCode)
 		c.reconnect(ctx, true, c.protocolWait(ctx))
@@ -390,10 +394,12 @@ func (c *Client) onClosed(ctx *sim.Ctx, m sim.StreamClosed) {
 			c.reconnect(ctx, false, c.backoff(ctx))
 		default:
 			// 4007, 4009: reconnect with a new session.
+			sim.Sometimes(ctx, "client/closed-4009-by-gateway", code == gateway.CloseSessionTimedOut)
 			c.forgetSession()
 			c.reconnect(ctx, false, c.protocolWait(ctx))
 		}
 	case sim.CloseRefused, sim.CloseConnectTimeout:
+		sim.Reachable(ctx, "client/dial-refused-or-timed-out")
 		c.dialFailed()
 		c.reconnect(ctx, c.resumeNext, c.backoff(ctx))
 	default:

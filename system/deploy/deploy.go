@@ -91,6 +91,7 @@ func New(t Topology) (*Deployment, error) {
 		return nil, err
 	}
 	d.World = w
+	w.DeclareCoverage(CoverageSites()...)
 	d.Recorder = client.NewRecorder(w.Now)
 	for _, r := range roles {
 		if err := r(d); err != nil {

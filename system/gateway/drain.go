@@ -37,6 +37,7 @@ func (s *session) onDrain(ctx *sim.Ctx) {
 	if s.draining {
 		return
 	}
+	sim.Reachable(ctx, "gateway/session-drained")
 	s.draining = true
 	switch s.state {
 	case sDetached, sAttaching:

@@ -156,6 +156,7 @@ func (s *session) onPayload(ctx *sim.Ctx, msg any) {
 	// Every client payload counts, heartbeats included (discord.py budgets
 	// 110 of the 120 and keeps 10 for heartbeats).
 	if !s.rate.allow(ctx.Monotonic(), s.o.EventsPerWindow, s.o.EventWindow) {
+		sim.Reachable(ctx, "gateway/closed-4008-rate-limited")
 		s.closeWith(ctx, CloseRateLimited)
 		return
 	}
@@ -235,6 +236,7 @@ func (s *session) checkHeartbeat(ctx *sim.Ctx) {
 		ctx.SetTimer(s.hbDeadline.Sub(now), heartbeatCheck{})
 		return
 	}
+	sim.Reachable(ctx, "gateway/closed-4009-heartbeat-timeout")
 	s.closeWith(ctx, CloseSessionTimedOut)
 }
 
@@ -277,6 +279,7 @@ func (s *session) onIdentifyVerdict(ctx *sim.Ctx, m identifyVerdict) {
 	case admitConcurrency:
 		// "If you hit this limit, the Gateway will respond with an Opcode 9
 		// Invalid Session": the client waits 1-5 s and identifies again.
+		sim.Reachable(ctx, "gateway/identify-concurrency-limited")
 		s.invalid(ctx)
 	case admitBudget:
 		// Discord resets the token of a bot that spends its daily budget;
@@ -373,6 +376,7 @@ func (s *session) guildNodeDown(ctx *sim.Ctx, node sim.NodeID) {
 		h.watched = false
 		if i, found := slices.BinarySearch(s.unavailable, h.guild); !found {
 			s.unavailable = slices.Insert(s.unavailable, i, h.guild)
+			sim.Reachable(ctx, "gateway/guild-unavailable-on-node-down")
 			s.dispatch(ctx, EventGuildDelete, UnavailableGuild{ID: h.guild, Unavailable: true}, 0)
 		}
 	}
@@ -425,6 +429,7 @@ func (s *session) onRequestTimeout(ctx *sim.Ctx, m requestTimeout) {
 	}
 	switch s.state {
 	case sIdentifying, sResumeWait:
+		sim.Reachable(ctx, "gateway/identify-or-resume-timed-out")
 		s.invalid(ctx)
 	case sAttaching:
 		// The fresh process never handed the connection over.
@@ -481,6 +486,7 @@ func (s *session) resume(ctx *sim.Ctx, d Resume) {
 	}
 	pid, ok := ctx.WhereIs(d.SessionID)
 	if !ok {
+		sim.Reachable(ctx, "gateway/resume-unknown-session")
 		s.invalid(ctx) // expired, ended, or lost in a crash
 		return
 	}
@@ -503,12 +509,16 @@ func (s *session) onResumeQuery(ctx *sim.Ctx, q resumeQuery) {
 	case !s.buf.covers(q.seq, s.seq):
 		v = resumeGone
 	}
+	sim.Sometimes(ctx, "gateway/resume-refused-past-buffer", v == resumeGone)
+	sim.Sometimes(ctx, "gateway/resume-honoured-near-buffer-bound", v == resumeGranted && 10*(s.seq-q.seq) >= 9*uint64(s.o.ResumeBufferEvents))
+	sim.Sometimes(ctx, "gateway/resume-honoured-at-buffer-bound", v == resumeGranted && s.seq-q.seq == uint64(s.o.ResumeBufferEvents))
 	ctx.Send(ctx.Sender(), resumeAnswer{req: q.req, verdict: v})
 	switch v {
 	case resumeGranted:
 		if s.conn != 0 {
 			// The client gave up on this connection (a zombie, from our
 			// side): only the newest one is the session's.
+			sim.Reachable(ctx, "gateway/resume-replaced-zombie-connection")
 			_ = ctx.StreamClose(s.conn, int(CloseUnknownError))
 		}
 		s.conn = q.conn
@@ -564,6 +574,7 @@ func (s *session) onAttach(ctx *sim.Ctx, m attachConn) {
 	s.state = sReady
 	s.rate = rateWindow{}
 	s.beatSeen(ctx)
+	sim.Reachable(ctx, "gateway/resume-honoured")
 	s.buf.each(s.resumeFrom, func(seq uint64, e *bufferedEvent) {
 		s.send(ctx, Payload{Op: OpDispatch, T: e.event, S: seq, D: e.data, Size: e.size})
 	})
@@ -625,6 +636,7 @@ func (s *session) checkExpiry(ctx *sim.Ctx) {
 		ctx.SetTimer(left, expiryCheck{})
 		return
 	}
+	sim.Reachable(ctx, "gateway/session-expired")
 	s.end(ctx)
 }
 

@@ -70,6 +70,7 @@ func (c *Cluster) BootGuildNode(ctx *sim.Ctx) {
 		process := c.spawned[ctx.Node()] & store.MaxProcess
 		c.spawned[ctx.Node()]++
 		floor := readIDFloor(ctx, id)
+		sim.Sometimes(ctx, "guild/restart-found-id-floor", floor > 0)
 		gen, err := store.NewGenerator(store.GeneratorOptions{Worker: worker, Process: process, FloorMillis: floor})
 		sim.Assert(err == nil, "guild: generator fields are masked to 5 bits")
 		g := newGuild(c, spec, gen)

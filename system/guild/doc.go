@@ -123,6 +123,19 @@
 // millisecond of its newest ID plus 10 s, written and synced before an ID
 // past the old reservation is used; boot.go, idReserveAhead).
 //
+// Fault budget: the reservation is on the guild node's own disk and
+// nowhere else, so the promise holds only while that disk keeps what it
+// synced. A guild node that crashes while its disk lies about syncs (or
+// within 10 s after: the next reservation may not have been written yet)
+// restarts with an older reservation, and if its clock went back it mints
+// IDs below ones it acknowledged: swarm seed 6632 (disk lying from +19.5 s,
+// clock jumped back 7.5 s at +21.5 s, crash at +22.1 s) acknowledged a
+// message at +21.26 s with a larger ID than one sent at +25.31 s. No guild
+// node may lose state; swarm refuses such a crash (faults.Budget,
+// SoleCopy). Surviving it would take a reservation kept off the node
+// (in the store, or the channel's newest ID read back at QUORUM after a
+// restart before minting).
+//
 // # What it promises
 //
 //   - Per-session order: events from one guild reach a session in the order

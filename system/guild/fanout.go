@@ -191,6 +191,7 @@ func fanoutTo(ctx *sim.Ctx, em *emitter, pol *policy, sess []session, roles func
 	if len(flag) == 0 {
 		return
 	}
+	sim.Reachable(ctx, "guild/channel-unread-to-passive")
 	em.begin(deliverOf(EventChannelUnread, *unread))
 	for _, i := range flag {
 		s := &sess[i]

@@ -262,6 +262,7 @@ func (g *Guild) rejoin(ctx *sim.Ctx) {
 		if _, back := g.sessIdx[l.join.Session]; back {
 			continue // it joined again by itself
 		}
+		sim.Reachable(ctx, "guild/lost-session-rejoined")
 		g.join(ctx, l.join)
 		if i, ok := g.sessIdx[l.join.Session]; ok {
 			g.sessions[i].lostSince = l.since
@@ -336,6 +337,7 @@ func (g *Guild) removeMember(ctx *sim.Ctx, user uint64) {
 	// Scan backwards: leave moves the last session into the freed slot.
 	for i := len(g.sessions) - 1; i >= 0; i-- {
 		if i < len(g.sessions) && g.sessions[i].user == user {
+			sim.Reachable(ctx, "guild/member-removed-while-online")
 			g.leave(ctx, g.sessions[i].pid, true)
 		}
 	}
@@ -375,6 +377,7 @@ func (g *Guild) setChannel(ctx *sim.Ctx, m ChannelSetOverwrites) {
 		p.channels = append(p.channels, Channel{ID: m.Channel})
 		g.queues = append(g.queues, nil)
 	}
+	sim.Reachable(ctx, "guild/channel-overwrites-changed")
 	p.channels[i].Overwrites = slices.Clone(m.Overwrites)
 	g.setPolicy(ctx, p)
 }
@@ -402,6 +405,7 @@ func (g *Guild) create(ctx *sim.Ctx, m CreateMessage) {
 	case g.pol.channelPerms(m.Author, roles, ch)&(PermViewChannel|PermSendMessages) != PermViewChannel|PermSendMessages:
 		err = fmt.Errorf("%w: user %d in channel %d", ErrNotPermitted, m.Author, m.Channel)
 	}
+	sim.Sometimes(ctx, "guild/post-refused-by-checks", err != nil)
 	var msg store.Snowflake
 	if err == nil {
 		// The guild assigns the snowflake (reference: "assign a
@@ -412,6 +416,7 @@ func (g *Guild) create(ctx *sim.Ctx, m CreateMessage) {
 			err = fmt.Errorf("%w: %w", ErrStore, err)
 		} else {
 			g.reserveIDs(ctx, msg.Millis())
+			sim.Sometimes(ctx, "guild/id-minted-ahead-of-clock", msg.Millis() > ctx.Now().UnixMilli()-store.DiscordEpoch)
 		}
 	}
 	if err == nil {
@@ -453,12 +458,14 @@ func (g *Guild) onStored(ctx *sim.Ctx, r store.Result) {
 		if r.Err != nil {
 			w.failed = true
 			g.stat.Rejected++
+			sim.Reachable(ctx, "guild/post-failed-in-store")
 			ctx.Send(w.from, MessageRejected{Request: w.req.Request, Err: fmt.Errorf("%w: %w", ErrStore, r.Err)})
 		} else {
 			w.id = uint64(r.Message)
 		}
 	}
 	q := g.queues[w.ch]
+	sim.Sometimes(ctx, "guild/store-acked-out-of-queue-order", len(q) > 0 && q[0] != w)
 	for len(q) > 0 && q[0].done {
 		head := q[0]
 		q[0] = nil

@@ -144,6 +144,7 @@ func (g *Guild) relayNodeDown(ctx *sim.Ctx, node sim.NodeID) {
 	if !hit {
 		return
 	}
+	sim.Reachable(ctx, "guild/relay-node-down")
 	var cut []sim.PID
 	for _, s := range g.sessions {
 		if s.relay >= 0 && g.relays[s.relay].node == node {
@@ -269,6 +270,7 @@ func (r *relay) Receive(ctx *sim.Ctx, msg any) {
 	case relayMember:
 		if e := r.members[m.user]; e != nil {
 			e.roles = m.roles
+			sim.Reachable(ctx, "guild/relay-roles-refreshed")
 		}
 	case relayPolicy:
 		r.pol = m.pol

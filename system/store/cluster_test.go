@@ -342,3 +342,58 @@ func TestCallerMintedID(t *testing.T) {
 		ct.fatalf("write with message = channel: %v, want ErrBadRequest", bad.Err)
 	}
 }
+
+// TestReadRepairBlocks: a QUORUM read that finds a replica without a
+// message another holds repairs it before it replies, so no later QUORUM
+// read can go back on what it returned. Set-up as TestReadRepair (r3
+// missed B); the read goes through r1 with r2 down, so it asks r1 (B) and
+// r3 (no B). Once the round is merged and the repair of r3 is on its way,
+// r3 crashes: the repair is lost, B is still on r1 alone, and a QUORUM of
+// r2 and r3 would not return it. The read must not return B then: it
+// fails (ErrTimeout). Swarm seed 1651 found the read that did.
+func TestReadRepairBlocks(t *testing.T) {
+	ct := newClusterTest(t, clusterConfig{seed: 13, replica: store.ReplicaOptions{Engine: store.Options{Sync: store.SyncPerBatch}},
+		coordinator: store.CoordinatorOptions{DisableHints: true}})
+	reps := ct.dataReplicas()
+	r1, r2, r3 := reps[0], reps[1], reps[2]
+	p1, c1 := ct.scriptClient(r1)
+	a := ct.write(p1, c1, clusterChannel, "a", store.Quorum)
+	ct.run(100 * sim.Millisecond)
+	ct.w.Crash(r3)
+	b := ct.write(p1, c1, clusterChannel, "b", store.Quorum)
+	ct.run(3 * sim.Second)
+	ct.w.Restart(r3)
+	ct.w.Crash(r2)
+	ct.run(3 * sim.Second) // r1's coordinator finds r3 back and r2 gone
+	if a.Err != nil || b.Err != nil || ct.hasMessage(r3, clusterChannel, b.Message) {
+		ct.fatalf("set-up: writes %v, %v; want r3 without B", a.Err, b.Err)
+	}
+	var id store.RequestID
+	ct.w.Send(p1, scriptStep(func(ctx *sim.Ctx, c *store.Client) (store.RequestID, error) {
+		var err error
+		id, err = c.Read(ctx, store.ReadPage{Query: store.Query{Channel: clusterChannel, Limit: 10}, Consistency: store.Quorum})
+		return id, err
+	}))
+	repairing := func() bool { return ct.coord(r1).Stats().BlockingRepairs > 0 }
+	if ok, err := ct.w.RunUntilCond(repairing, time60s); !ok || err != nil {
+		ct.fatalf("the read never waited for a repair (%v; coordinator stats %+v)", err, ct.coord(r1).Stats())
+	}
+	ct.w.Crash(r3)
+	done := func() bool { _, ok := c1.results[id]; return ok }
+	if ok, err := ct.w.RunUntilCond(done, time60s); !ok || err != nil {
+		ct.fatalf("read: no result (%v)", err)
+	}
+	if got := c1.results[id]; !errors.Is(got.Err, store.ErrTimeout) {
+		ct.fatalf("read with its repair lost: got %v %v, want ErrTimeout (B %d is on r1 alone)", pageIDs(got.Messages), got.Err, b.Message)
+	}
+	// With r3 back and reachable, the same read repairs it and returns B.
+	ct.w.Restart(r3)
+	ct.run(3 * sim.Second)
+	got := ct.read(p1, c1, store.Query{Channel: clusterChannel, Limit: 10}, store.Quorum)
+	if want := []store.Snowflake{b.Message, a.Message}; got.Err != nil || !slices.Equal(pageIDs(got.Messages), want) {
+		ct.fatalf("read: got %v %v, want %v", pageIDs(got.Messages), got.Err, want)
+	}
+	if !ct.hasMessage(r3, clusterChannel, b.Message) {
+		ct.fatalf("replica %d not repaired when the read returned", r3)
+	}
+}

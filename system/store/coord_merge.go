@@ -1,6 +1,7 @@
 package store
 
 import (
+	"fmt"
 	"slices"
 
 	"github.com/guildsim/guildsim/sim"
@@ -14,9 +15,16 @@ import (
 // folds the copies of each row by last-write-wins (rowmerge.go), and then
 // compares each answer with the merge: a replica whose copy of a covered row
 // differs, or that lacks it, is sent the cells it misses (read repair).
-// Repairs are not waited for: the reply goes out at once, and the repair
-// lands before anything the replica is sent later by this coordinator
-// (messages between two nodes arrive in order).
+//
+// Read repair blocks (Cassandra 4.0's default, BLOCKING): the operation
+// waits in phaseRepair until every replica it repaired has acknowledged,
+// and only then replies or reads on; if the read's deadline passes first,
+// the read fails (ErrTimeout). Without it, QUORUM reads are not monotonic:
+// a write that failed (outcome unknown) can sit on one replica; a QUORUM
+// read that asks it returns the message, but if its repair of the other
+// replica asked is lost (that replica crashes with the repair in its
+// mailbox), a later QUORUM read of the two others does not return it.
+// Swarm seed 1651 did exactly that (TestFoundBySweeps).
 
 // mergeScans merges the current round's scan or point-read answers. It
 // returns the merged rows of the covered range in scan order, whether every
@@ -106,7 +114,7 @@ func (c *Coordinator) repairRows(ctx *sim.Ctx, op *coordOp, merged []row, forwar
 				ws = merged[j].appendRepair(ws, rd.key.Channel, have)
 			}
 		}
-		c.sendRepair(ctx, a.node, ws)
+		c.sendRepair(ctx, op, a.node, ws)
 	}
 }
 
@@ -145,17 +153,58 @@ func (c *Coordinator) mergeIndex(ctx *sim.Ctx, op *coordOp) []Bucket {
 					ws = append(ws, BucketMarker(rd.idxReq.channel, b, ctx.Now()))
 				}
 			}
-			c.sendRepair(ctx, rd.answers[i].node, ws)
+			c.sendRepair(ctx, op, rd.answers[i].node, ws)
 		}
 	}
 	return all
 }
 
-// sendRepair sends ws to node's replica, answer unwanted.
-func (c *Coordinator) sendRepair(ctx *sim.Ctx, node sim.NodeID, ws []Write) {
+// sendRepair sends ws to node's replica for op's current round; op waits
+// for its acknowledgement (afterRepairs).
+func (c *Coordinator) sendRepair(ctx *sim.Ctx, op *coordOp, node sim.NodeID, ws []Write) {
 	if len(ws) == 0 {
 		return
 	}
+	sim.Reachable(ctx, "store/read-repair-write")
 	c.stats.RepairWrites += uint64(len(ws))
-	ctx.SendNamed(node, c.opts.ReplicaName, replicaWrite{writes: ws})
+	op.repairWait++
+	ctx.SendNamed(node, c.opts.ReplicaName, replicaWrite{op: op.id, round: op.read.round, repair: true, writes: ws})
+}
+
+// afterRepairs runs next once every repair op's round sent is acknowledged:
+// at once if it sent none, else from onRepairAck.
+func (c *Coordinator) afterRepairs(ctx *sim.Ctx, op *coordOp, next func(*sim.Ctx)) {
+	if op.repairWait == 0 {
+		next(ctx)
+		return
+	}
+	c.stats.BlockingRepairs++
+	op.phase, op.resume = phaseRepair, next
+}
+
+// onRepairAck counts a repaired replica's acknowledgement and resumes the
+// operation after the last one.
+func (c *Coordinator) onRepairAck(ctx *sim.Ctx, m replicaWriteAck) {
+	op := c.ops[m.op]
+	if op == nil || op.phase != phaseRepair || op.read.round != m.round {
+		return // late: the read timed out, or moved on
+	}
+	if m.err != nil {
+		c.fail(ctx, op, fmt.Errorf("read repair of channel %d bucket %d on node %d: %w", op.read.key.Channel, op.read.key.Bucket, m.node, m.err))
+		return
+	}
+	op.repairWait--
+	if op.repairWait > 0 {
+		return
+	}
+	next := op.resume
+	op.resume = nil
+	next(ctx)
+}
+
+// repairDeadline fails a read whose repairs were not all acknowledged in
+// time: what it read is not yet on enough replicas to be returned.
+func (c *Coordinator) repairDeadline(ctx *sim.Ctx, op *coordOp) {
+	c.fail(ctx, op, fmt.Errorf("%w: %s read of channel %d bucket %d: %d repaired replicas did not acknowledge within %s",
+		ErrTimeout, op.cl, op.read.key.Channel, op.read.key.Bucket, op.repairWait, c.opts.ReadTimeout))
 }

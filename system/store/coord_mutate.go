@@ -83,6 +83,12 @@ func (c *Coordinator) startMutation(ctx *sim.Ctx, m mutation, cl Consistency) {
 // and writes it.
 func (c *Coordinator) pointDone(ctx *sim.Ctx, op *coordOp) {
 	merged, _, _ := c.mergeScans(ctx, op)
+	c.afterRepairs(ctx, op, func(ctx *sim.Ctx) { c.pointMerged(ctx, op, merged) })
+}
+
+// pointMerged decides from the merged row of a point read whether the
+// change may be made, and writes it.
+func (c *Coordinator) pointMerged(ctx *sim.Ctx, op *coordOp, merged []row) {
 	channel := op.query.Channel
 	var r row
 	if len(merged) > 0 {

@@ -13,6 +13,9 @@ import (
 //	edit, delete:  phasePoint (is the message alive?), then phaseWrite
 //	read page:     phaseIndex (which buckets?), then phaseScan per bucket
 //
+// A read round whose answers disagreed waits in phaseRepair until the
+// replicas it repaired acknowledged, before the operation goes on.
+//
 // One deadline timer covers the reads of an operation, a fresh one its
 // write phase. A write stays in flight after its reply until every replica
 // it sent to answered or the deadline passed: the replicas still silent
@@ -35,6 +38,12 @@ type coordOp struct {
 	hasMark bool
 
 	read readRound // phasePoint, phaseIndex, phaseScan
+
+	// phaseRepair: how many replicas were sent a read repair in the
+	// current round and have not acknowledged it, and what the operation
+	// does once they all have (coord_merge.go, blocking read repair).
+	repairWait int
+	resume     func(*sim.Ctx)
 
 	// Edits, deletes and reactions: what to change once the point read
 	// finds the message alive.
@@ -66,6 +75,7 @@ const (
 	phasePoint
 	phaseIndex
 	phaseScan
+	phaseRepair
 )
 
 // opDeadline is an operation's deadline timer.
@@ -74,6 +84,7 @@ type opDeadline struct{ op uint64 }
 // newOp registers an operation, or replies ErrOverloaded and returns nil.
 func (c *Coordinator) newOp(ctx *sim.Ctx, kind opKind, req RequestID, cl Consistency) *coordOp {
 	if len(c.ops) >= c.opts.MaxInFlight {
+		sim.Reachable(ctx, "store/coordinator-overloaded")
 		c.stats.Overloaded++
 		ctx.Send(ctx.Sender(), ErrorReply{ID: req, Err: ErrOverloaded})
 		return nil
@@ -152,9 +163,12 @@ func (c *Coordinator) onDeadline(ctx *sim.Ctx, id uint64) {
 		return
 	}
 	op.timer = 0
-	if op.phase == phaseWrite {
+	switch op.phase {
+	case phaseWrite:
 		c.writeDeadline(ctx, op)
-		return
+	case phaseRepair:
+		c.repairDeadline(ctx, op)
+	default:
+		c.readDeadline(ctx, op)
 	}
-	c.readDeadline(ctx, op)
 }

@@ -57,8 +57,10 @@ func (c *Coordinator) startPage(ctx *sim.Ctx, m ReadPage) {
 
 func (c *Coordinator) indexDone(ctx *sim.Ctx, op *coordOp) {
 	op.buckets = c.mergeIndex(ctx, op)
-	op.next = -1
-	c.nextBucket(ctx, op)
+	c.afterRepairs(ctx, op, func(ctx *sim.Ctx) {
+		op.next = -1
+		c.nextBucket(ctx, op)
+	})
 }
 
 // nextBucket moves the walk to the next bucket, or ends it.
@@ -92,6 +94,12 @@ func (c *Coordinator) scanRound(ctx *sim.Ctx, op *coordOp) {
 
 func (c *Coordinator) scanDone(ctx *sim.Ctx, op *coordOp) {
 	merged, exhausted, bound := c.mergeScans(ctx, op)
+	c.afterRepairs(ctx, op, func(ctx *sim.Ctx) { c.scanMerged(ctx, op, merged, exhausted, bound) })
+}
+
+// scanMerged takes a scan round's merged rows into the page and moves the
+// walk on.
+func (c *Coordinator) scanMerged(ctx *sim.Ctx, op *coordOp, merged []row, exhausted bool, bound Snowflake) {
 	for i := range merged {
 		if len(op.page) == op.query.Limit {
 			break
@@ -106,11 +114,13 @@ func (c *Coordinator) scanDone(ctx *sim.Ctx, op *coordOp) {
 	case exhausted:
 		c.nextBucket(ctx, op)
 	case op.short >= c.opts.MaxShortReadRounds:
+		sim.Reachable(ctx, "store/short-read-rounds-exhausted")
 		// Give up on this page rather than skip rows: a short page is
 		// still a correct prefix, and the next page starts after it.
 		c.finishPage(ctx, op)
 	default:
 		op.short++
+		sim.Reachable(ctx, "store/short-read-round")
 		c.stats.ShortReads++
 		op.cursor = bound
 		c.scanRound(ctx, op)

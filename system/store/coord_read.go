@@ -108,12 +108,13 @@ func (c *Coordinator) ask(ctx *sim.Ctx, op *coordOp) {
 
 func (c *Coordinator) onSpeculate(ctx *sim.Ctx, m opSpeculate) {
 	op := c.ops[m.op]
-	if op == nil || op.phase == phaseWrite || op.read.round != m.round {
+	if op == nil || op.phase == phaseWrite || op.phase == phaseRepair || op.read.round != m.round {
 		return
 	}
 	rd := &op.read
 	rd.spec = 0
 	for rd.asked < len(rd.order) {
+		sim.Reachable(ctx, "store/speculative-read")
 		c.stats.Speculative++
 		c.ask(ctx, op)
 	}
@@ -123,8 +124,8 @@ func (c *Coordinator) onSpeculate(ctx *sim.Ctx, m opSpeculate) {
 // level is reached, moves op on.
 func (c *Coordinator) onAnswer(ctx *sim.Ctx, id uint64, round uint32, a readAnswer) {
 	op := c.ops[id]
-	if op == nil || op.phase == phaseWrite || op.read.round != round {
-		return // late: the round is over
+	if op == nil || op.phase == phaseWrite || op.phase == phaseRepair || op.read.round != round {
+		return // late: the round is over (or complete, and repairing)
 	}
 	rd := &op.read
 	sim.Assert(slices.Contains(rd.order[:rd.asked], a.node), "store: an answer from a replica that was not asked")
@@ -164,6 +165,7 @@ func (c *Coordinator) readDeadline(ctx *sim.Ctx, op *coordOp) {
 			c.missed(ctx, node)
 		}
 	}
+	sim.Reachable(ctx, "store/read-timed-out")
 	c.fail(ctx, op, fmt.Errorf("%w: %s read of channel %d bucket %d: %d of %d replicas answered within %s, %d needed",
 		ErrTimeout, op.cl, rd.key.Channel, rd.key.Bucket, len(rd.answers), rd.asked, c.opts.ReadTimeout, rd.need))
 }

@@ -100,6 +100,10 @@ func (c *Coordinator) countUp(nodes []sim.NodeID) int {
 // onWriteAck counts an acknowledgement; the first time every leg reaches
 // the level, the client gets its Ack.
 func (c *Coordinator) onWriteAck(ctx *sim.Ctx, m replicaWriteAck) {
+	if m.repair {
+		c.onRepairAck(ctx, m)
+		return
+	}
 	op := c.ops[m.op]
 	if op == nil || op.phase != phaseWrite {
 		return
@@ -153,6 +157,7 @@ func (c *Coordinator) writeDeadline(ctx *sim.Ctx, op *coordOp) {
 			break
 		}
 	}
+	sim.Sometimes(ctx, "store/write-timed-out-after-partial-ack", leg.acked != 0)
 	c.fail(ctx, op, fmt.Errorf("%w: %s write to channel %d bucket %d: %d of %d replicas acknowledged within %s, %d needed",
 		ErrTimeout, op.cl, leg.key.Channel, leg.key.Bucket, bits.OnesCount8(leg.acked), len(leg.replicas), c.opts.WriteTimeout, leg.need))
 }

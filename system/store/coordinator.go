@@ -225,6 +225,7 @@ type CoordinatorStats struct {
 	Speculative     uint64 // replicas asked by speculative retry
 	ShortReads      uint64 // extra rounds of short read protection
 	RepairWrites    uint64 // writes sent by read repair
+	BlockingRepairs uint64 // read rounds that waited for their repairs
 	HintsStored     uint64
 	HintsDropped    uint64 // over MaxHints or MaxHintWindow, or hints off
 	HintsDelivered  uint64

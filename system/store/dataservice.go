@@ -359,6 +359,7 @@ func (d *DataService) Receive(ctx *sim.Ctx, msg any) {
 		case ok:
 			d.onResult(ctx, r)
 		case isStoreReply(msg):
+			sim.Reachable(ctx, "store/dataservice-late-store-reply")
 			d.stats.LateReplies++
 		default:
 			sim.Assert(false, fmt.Sprintf("store: data service got an unknown message %T", msg))

@@ -17,6 +17,7 @@ func (d *DataService) read(ctx *sim.Ctx, m ReadPage) {
 	key := dsReadKey{Query: m.Query, Consistency: m.Consistency}
 	if d.cache != nil && d.cacheable(key) {
 		if page, ok := d.cached(ctx, key); ok && !ctx.Buggify(siteCacheMiss) {
+			sim.Reachable(ctx, "store/dataservice-cache-hit")
 			d.stats.CacheHits++
 			d.answerPage(ctx, w, page, nil)
 			return
@@ -31,6 +32,7 @@ func (d *DataService) read(ctx *sim.Ctx, m ReadPage) {
 			d.sendFlight(ctx, key, id)
 			return
 		case err == nil:
+			sim.Reachable(ctx, "store/dataservice-read-coalesced")
 			d.stats.Coalesced++
 			return
 		}
@@ -39,6 +41,7 @@ func (d *DataService) read(ctx *sim.Ctx, m ReadPage) {
 		// Past its bounds the coalescer has done what it can: this read
 		// costs the store one query, as without the tier, rather than
 		// being refused while the store may well have room.
+		sim.Reachable(ctx, "store/dataservice-coalescer-full")
 		d.stats.Uncoalesced++
 	}
 	d.sendDirect(ctx, key, w)
@@ -94,6 +97,7 @@ func (d *DataService) settle(ctx *sim.Ctx, p dsPending, r Result) {
 		// simply not cached: it is still answered.
 		d.cache.Put(p.key.Query.Channel, e, int64(PageReply{Messages: e.page}.WireSize()))
 	}
+	sim.Sometimes(ctx, "store/dataservice-flight-requeried-after-write", s.Requery != 0)
 	if s.Requery != 0 {
 		d.sendFlight(ctx, p.key, s.Requery)
 		return

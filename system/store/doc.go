@@ -104,6 +104,13 @@
 //     replicas disagreed on deletes and the page came out short, it reads on
 //     in the same bucket (short read protection); otherwise it moves to the
 //     next bucket until the page is full. The caller gets PageReply.
+//     Read repair blocks (Cassandra 4.0's BLOCKING): a round that repaired
+//     a replica waits for its acknowledgement before it replies or reads
+//     on, and the read fails with ErrTimeout if it does not come in time.
+//     So QUORUM reads are monotonic: what one returned is on a QUORUM of
+//     replicas, and every later QUORUM read sees it, even for a write
+//     whose caller got an error (swarm seed 1651 showed the read that
+//     went back in time when the repair died with its replica).
 //
 // # Consistency levels
 //
@@ -160,6 +167,48 @@
 //     clock went back across the restart, its new coordinator could mint
 //     IDs again (GeneratorOptions.After would need a persisted mark).
 //
+// # Fault budget
+//
+// What the store promises to survive, in the faults swarm draws (faults
+// Budget, scenarios World.Budget; swarm refuses a fault that would go
+// beyond it and says so, and a --faults schedule that goes beyond it
+// makes the run's result beyond-budget):
+//
+//   - Any number of crashes, partitions, clock and link faults, one at a
+//     time or all at once, with SyncPerBatch: nothing acknowledged is
+//     lost (at worst reads and writes are unavailable while a QUORUM is
+//     unreachable). A crash loses only what was not synced, and under
+//     SyncPerBatch every acknowledged write was.
+//   - A disk that lies about syncs (the disk-lose-syncs fault: firmware
+//     that acknowledges an fsync it did not do) loses nothing while its
+//     node stays up; a crash of that node while the disk lies, or within
+//     StateLossGrace (10 s, a sync period) after, loses what it
+//     acknowledged meanwhile. That node has lost state.
+//   - One replica of a partition may lose state if the others get every
+//     write it acknowledged: from the moment its disk starts lying to its
+//     restart after the crash that loses the state, every other replica
+//     is up, connected to the others, its links not slowed (latency, loss,
+//     reordering) and losing nothing, and the lying replica's own links
+//     are neither cut nor slowed. Replication factor 3 and QUORUM writes
+//     leave an acknowledged write on two replicas; if one of them loses it
+//     and the third does not have it (it was down or cut off; or the leg
+//     to it was still on a slow link, or on the lying node's cut one, when
+//     that node crashed and dropped it, its hint dying in the same crash),
+//     a QUORUM of those two answers without it and the write is gone.
+//     Cassandra promises no more: R + W > RF overlaps only while replicas
+//     keep what they acknowledged, and a disk lying about fsync is outside
+//     its fault model. The sweep of swarm seeds 1001-10000 lost
+//     acknowledged writes this way eight times (1970: store-1 down while
+//     store-0's disk lied, then store-0 crashed; 4142: store-1 cut off
+//     instead; the 20,000-seed sweep found 8576: store-0 itself cut off,
+//     store-2's links slow). Not counted: a link's ordinary jitter, which
+//     could (rarely) leave a leg in flight past the round trip to the
+//     second replica when the lying node crashes.
+//   - The budget counts every pair of storage nodes as sharing a
+//     partition (with 3 nodes and RF 3, all do); under SyncPeriodic every
+//     crash loses up to a sync period of writes, which the budget does
+//     not count: SyncPeriodic is the documented unsafe setting.
+//
 // # Data services
 //
 // A tier of DataService processes sits in front of the coordinators
@@ -203,8 +252,13 @@
 //   - Memtable flush, SSTables, compaction, tombstone expiry (gc_grace) and
 //     commit log segment recycling: today the log grows for ever and a
 //     restart replays all of it.
-//   - Hints on disk, anti-entropy repair (Merkle trees), blocking read
-//     repair (monotonic reads for writes that failed), ring membership
+//   - Snapshot page reads: a round merges replicas' answers taken at
+//     different moments, so a read overlapping writes can return a newer
+//     message without an older one acknowledged before the newer was sent
+//     (swarm seed 16782: one answer 2.3 s older than the other, a request
+//     held back by a partition). Cassandra's partition reads do the same;
+//     the scenarios' checker requires a channel's reads to form a log.
+//   - Hints on disk, anti-entropy repair (Merkle trees), ring membership
 //     changes (bootstrap, decommission, streaming), a latency-driven
 //     snitch and speculative retry, idempotent writes (a nonce, so that a
 //     timed-out write can be retried without minting a second message).

@@ -24,11 +24,13 @@ func (c *Coordinator) hint(ctx *sim.Ctx, node sim.NodeID, w Write) {
 	sim.Assert(p != nil, "store: hint for a node outside the ring")
 	if c.opts.DisableHints || c.hintTotal >= c.opts.MaxHints ||
 		(!p.up && ctx.Monotonic().Sub(p.downSince) > c.opts.MaxHintWindow) {
+		sim.Sometimes(ctx, "store/hint-dropped-at-max-hints", c.hintTotal >= c.opts.MaxHints)
 		c.stats.HintsDropped++
 		return
 	}
 	p.hints = append(p.hints, w)
 	c.hintTotal++
+	sim.Reachable(ctx, "store/hint-stored")
 	c.stats.HintsStored++
 }
 
@@ -62,6 +64,7 @@ func (c *Coordinator) onHintAck(ctx *sim.Ctx, m hintAck) {
 	// Hints are only ever appended behind the batch, so it is the prefix.
 	p.hints = append(p.hints[:0:0], p.hints[p.batchLen:]...)
 	c.hintTotal -= p.batchLen
+	sim.Reachable(ctx, "store/hints-replayed")
 	c.stats.HintsDelivered += uint64(p.batchLen)
 	p.batchLen = 0
 	c.replayHints(ctx, p)

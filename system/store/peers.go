@@ -54,6 +54,7 @@ func (c *Coordinator) heard(ctx *sim.Ctx, node sim.NodeID) {
 	if p.up {
 		return
 	}
+	sim.Reachable(ctx, "store/replica-marked-up")
 	p.up = true
 	if !p.monitored {
 		ctx.MonitorNode(node)
@@ -89,6 +90,7 @@ func (c *Coordinator) markDown(ctx *sim.Ctx, p *peer) {
 	}
 	p.up = false
 	p.downSince = ctx.Monotonic()
+	sim.Reachable(ctx, "store/replica-marked-down")
 	c.stats.MarkedDown++
 }
 

@@ -93,6 +93,7 @@ func (r *Replica) Start(ctx *sim.Ctx) {
 	e, st, err := Open(r.opts.Engine, ctx.Disk())
 	sim.Assert(err == nil, "store: engine options were checked by NewReplica")
 	r.engine, r.replay = e, st
+	sim.Sometimes(ctx, "store/commitlog-replayed-on-start", st.Records > 0)
 	r.work(ctx, r.opts.Cost.PerReplayedWrite*sim.Duration(st.Records))
 	if r.opts.Engine.Sync == SyncPeriodic {
 		ctx.SetTimer(r.opts.Engine.SyncPeriod, syncTick{})
@@ -104,11 +105,13 @@ func (r *Replica) Receive(ctx *sim.Ctx, msg any) {
 	switch m := msg.(type) {
 	case replicaWrite:
 		err := r.apply(ctx, m.writes)
-		if m.op == 0 {
+		if m.repair || m.op == 0 {
 			r.stats.Repairs += uint64(len(m.writes))
+		}
+		if m.op == 0 {
 			return
 		}
-		r.reply(ctx, replicaWriteAck{op: m.op, leg: m.leg, node: ctx.Node(), err: err})
+		r.reply(ctx, replicaWriteAck{op: m.op, leg: m.leg, round: m.round, repair: m.repair, node: ctx.Node(), err: err})
 	case hintBatch:
 		err := r.apply(ctx, m.writes)
 		r.stats.Hints += uint64(len(m.writes))

@@ -12,19 +12,24 @@ import "github.com/guildsim/guildsim/sim"
 // replica and tracks which nodes are alive.
 
 // replicaWrite asks a replica to apply writes: one leg of a client write,
-// or a read repair (op 0: nobody waits for the answer).
+// or a read repair (repair set: the read waits for it, in its round; op 0:
+// nobody waits for the answer).
 type replicaWrite struct {
 	op     uint64
 	leg    int
+	round  uint32
+	repair bool
 	writes []Write
 }
 
 // replicaWriteAck answers a replicaWrite with op != 0.
 type replicaWriteAck struct {
-	op   uint64
-	leg  int
-	node sim.NodeID
-	err  error
+	op     uint64
+	leg    int
+	round  uint32
+	repair bool
+	node   sim.NodeID
+	err    error
 }
 
 // replicaRead asks a replica for rows of one partition: the row of message

@@ -1,0 +1,91 @@
+package scenarios
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// TestFoundBySweeps: the swarm seeds a sweep of seeds 1001-10000 failed
+// (issue 11), each Ok now, for the reason it failed:
+//   - 1651: a bug, fixed. A QUORUM read returned a message whose write had
+//     failed (it sat on one replica); the read's repair of the second
+//     replica asked died with that replica's crash, and later QUORUM reads
+//     of the other two did not return it (porcupine: a read that goes back
+//     in time). Read repair now blocks (system/store/coord_merge.go).
+//   - 1970, 2389, 4142, 5944, 8527, 8584, 8729, 9652: beyond the store's
+//     fault budget. An acknowledged write was lost because two of its
+//     three replicas were impaired at once: one lost state (a crash while
+//     its disk lied about syncs, or within the grace after) while another
+//     was down (1970, 8527, 9652) or cut off from the others (2389, 4142,
+//     5944, 8584, 8729), or while the lying replica's own links were cut
+//     or slow, so that the writes it coordinated never reached the third
+//     (8576, found by the 20,000-seed sweep). Swarm now refuses the crash
+//     that would do it and says so (8527 passed on main already, by the
+//     luck of a read's timing; it has such a crash too).
+//   - 6632: beyond a guild's fault budget. A guild node crashed while its
+//     disk lied about syncs, so its ID reservation was lost, and its clock
+//     had jumped back 7.5 s: the restarted guild minted IDs below ones it
+//     had acknowledged. Swarm now refuses that crash.
+func TestFoundBySweeps(t *testing.T) {
+	cases := []struct {
+		seed   uint64
+		refuse string // a refusal swarm's fault lines must name; "" for the fixed bug
+	}{
+		{1651, ""},
+		{1970, "store: store-0 would "},
+		{2389, "store: store-0 would "},
+		{4142, "store: store-0 would "},
+		{5944, "store: store-0 would "},
+		{6632, "guild: guild-1 would lose the only copy of its state"},
+		{8527, "store: store-0 would "},
+		{8584, "store: store-0 would "},
+		{8576, "store: store-0 would "},
+		{8729, "store: store-0 would "},
+		{9652, "store: store-0 would "},
+	}
+	for _, c := range cases {
+		t.Run("swarm-"+strconv.FormatUint(c.seed, 10), func(t *testing.T) {
+			t.Parallel()
+			r := Run("swarm", c.seed, Options{})
+			if !r.Ok() {
+				t.Fatalf("%s", r)
+			}
+			if len(r.BeyondBudget) > 0 {
+				t.Fatalf("swarm seed %d went beyond the budget: %v", c.seed, r.BeyondBudget)
+			}
+			if c.refuse == "" {
+				return
+			}
+			for _, l := range r.Faults {
+				if strings.HasPrefix(l, "swarm: refused ") && strings.Contains(l, c.refuse) {
+					return
+				}
+			}
+			t.Fatalf("swarm seed %d: no fault line refuses %q:\n%s", c.seed, c.refuse, r)
+		})
+	}
+}
+
+// TestBeyondBudgetSchedule: a schedule written out that goes beyond the
+// store's budget (seed 1970's faults, distilled: store-1 down while
+// store-0's disk lies, then store-0 crashes) is run as written, named
+// beyond the budget, and loses acknowledged writes: the checkers say so
+// (the budget is where the store's promise ends, not a way to hide
+// failures). Without the crash of store-1 it is within the budget and
+// every checker is Ok.
+func TestBeyondBudgetSchedule(t *testing.T) {
+	const within = "disk-lose-syncs store-0 at +1s for 5s; crash store-0 at +4s for 1s"
+	beyond := within + "; crash store-1 at +2s for 3s"
+	r := Run("swarm", 1, Options{Faults: beyond})
+	if len(r.BeyondBudget) != 1 || !strings.Contains(r.BeyondBudget[0], "crash store-0 at +4s for 1s: beyond the fault budget") {
+		t.Fatalf("want the crash of store-0 named beyond the budget, got %q", r.BeyondBudget)
+	}
+	if r.Ok() {
+		t.Fatalf("beyond the budget, want the lost writes seen:\n%s", r)
+	}
+	r = Run("swarm", 1, Options{Faults: within})
+	if len(r.BeyondBudget) != 0 || !r.Ok() {
+		t.Fatalf("within the budget, want Ok:\n%s", r)
+	}
+}
