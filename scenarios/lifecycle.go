@@ -33,9 +33,15 @@ func lifecycle() *Scenario {
 // recorded by then (an ID is known only once acknowledged), so the plan
 // depends on the run only through the run's own deterministic records.
 func LifecycleChat(sw *World, r *sim.Rand, every sim.Duration) {
+	lifecycleChatExcept(sw, r, every, nil)
+}
+
+// lifecycleChatExcept is LifecycleChat leaving the messages of the
+// channels in skip alone.
+func lifecycleChatExcept(sw *World, r *sim.Rand, every sim.Duration, skip map[uint64]bool) {
 	o := sw.Opts
 	end := o.Warmup + o.Safety
-	lc := &lifecycleState{sw: sw}
+	lc := &lifecycleState{sw: sw, skip: skip}
 	for g := range sw.Guilds {
 		gi := sw.Guilds[g]
 		if len(gi.Online) == 0 {
@@ -53,6 +59,7 @@ func LifecycleChat(sw *World, r *sim.Rand, every sim.Duration) {
 // lifecycleState follows the acknowledged messages through the recorder.
 type lifecycleState struct {
 	sw     *World
+	skip   map[uint64]bool     // channels left alone; lookups only
 	next   int                 // recorder records read so far
 	sent   map[uint64]uint64   // (client<<32 | nonce) -> channel, of posts
 	msgs   []ackedMessage      // in ack order
@@ -91,7 +98,7 @@ func (lc *lifecycleState) act(c uint32, g uint64, kind, pick int) {
 	lc.catchUp()
 	var mine, seen []ackedMessage
 	for _, m := range lc.msgs {
-		if lc.sw.GuildOf(m.channel) != g || !lc.sw.CanSee(c, m.channel) {
+		if lc.sw.GuildOf(m.channel) != g || !lc.sw.CanSee(c, m.channel) || lc.skip[m.channel] {
 			continue
 		}
 		seen = append(seen, m)

@@ -297,7 +297,7 @@ func RunWith(name string, seed uint64, opts Options, cfg RunConfig) Result {
 		res.Err = err
 		return res
 	}
-	o := opts.withDefaults(s.Defaults.withDefaults(baseOptions))
+	o := opts.withDefaults(s.defaults(seed).withDefaults(baseOptions))
 	res.Options = o
 	if err := o.Validate(); err != nil {
 		res.Err = err
@@ -599,6 +599,15 @@ func sendTimes(h *check.History) (acked, failed []sim.Duration, sent int) {
 	return acked, failed, sent
 }
 
+// defaults are the scenario's defaults for seed: Defaults, under what Draw
+// drew.
+func (s *Scenario) defaults(seed uint64) Options {
+	if s.Draw == nil {
+		return s.Defaults
+	}
+	return s.Draw(seed).withDefaults(s.Defaults)
+}
+
 // Resolve fills opts' zero fields with scenario name's defaults and
 // validates the result: what RunWith would run, or the error naming the
 // unknown scenario or the option out of range (a caller's bad input, as
@@ -610,6 +619,23 @@ func Resolve(name string, opts Options) (Options, error) {
 	}
 	o := opts.withDefaults(s.Defaults.withDefaults(baseOptions))
 	return o, o.Validate()
+}
+
+// ResolveFor is Resolve for one seed: with what a scenario that draws its
+// defaults (Scenario.Draw) drew for it.
+func ResolveFor(name string, seed uint64, opts Options) (Options, error) {
+	s, err := Lookup(name)
+	if err != nil {
+		return Options{}, err
+	}
+	o := opts.withDefaults(s.defaults(seed).withDefaults(baseOptions))
+	return o, o.Validate()
+}
+
+// Draws reports whether scenario name draws its defaults from the seed.
+func Draws(name string) bool {
+	s, err := Lookup(name)
+	return err == nil && s.Draw != nil
 }
 
 // SeedReport counts one scenario's runs over a range of seeds.

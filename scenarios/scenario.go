@@ -34,6 +34,11 @@ type Scenario struct {
 	// phase (offsets from there) and lines describing what it drew from r.
 	// Nil: no faults.
 	Faults func(sw *World, r *sim.Rand) (faults.Schedule, []string, error)
+	// Draw, when set, draws the scenario's defaults from the seed (sizes,
+	// rates, lengths, topology): a bug that needs a big guild or a long run
+	// is then reachable by some seed. Options the caller set win, and the
+	// run prints every option it used, so the output alone replays it.
+	Draw func(seed uint64) Options
 	// Buggify says whether sim's buggify points are on; swarm draws it.
 	Buggify func(seed uint64, o Options) bool
 	// Checkers judge the run [AllCheckers].
@@ -87,7 +92,7 @@ func IsLivenessChecker(name string) bool {
 func Catalogue() []*Scenario {
 	out := []*Scenario{
 		chatBasic(), partitionDuringSend(), gatewayNodeCrash(), zombieConnections(),
-		clockSkewSnowflakes(), hotChannel(), celebrityJoin(), swarm(), resumePastBuffer(), lifecycle(),
+		clockSkewSnowflakes(), hotChannel(), celebrityJoin(), swarm(), resumePastBuffer(), lifecycle(), mixed(),
 	}
 	return out
 }

@@ -41,6 +41,10 @@ type World struct {
 	receivesNot map[uint32]bool
 	guildOf     map[uint64]uint64 // channel -> guild, built by GuildOf
 
+	// removals are the members a scenario removed (kicked, banned, left),
+	// each with the instant the removal surely applied.
+	removals []removal
+
 	nonce    uint64
 	lastRead []sim.Time // per client: when its last read was asked
 	posts    map[uint64]int
@@ -228,6 +232,17 @@ func (sw *World) CanSee(c uint32, ch uint64) bool {
 // MESSAGE_CREATE (check.Truth.Receives), with the scenario's reason in its
 // documentation.
 func (sw *World) NotReceiving(c uint32) { sw.receivesNot[c] = true }
+
+type removal struct {
+	user, guild uint64
+	at          sim.Time
+}
+
+// removed records that user left guild (kicked, banned or gone by
+// themselves), applied by at.
+func (sw *World) removed(user, guild uint64, at sim.Time) {
+	sw.removals = append(sw.removals, removal{user: user, guild: guild, at: at})
+}
 
 // servers are every node but the clients' and the driver's: what faults may
 // touch in most scenarios.

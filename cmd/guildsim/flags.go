@@ -57,7 +57,16 @@ func worldSpec(fs *flag.FlagSet, scenario string, given scenarios.Options) (func
 	}
 	all := optionsMap(o)
 	return func(seed uint64) spec {
-		return spec{Scenario: scenario, Seed: seedNum(seed), Options: all, Given: given}
+		opts := all
+		if scenarios.Draws(scenario) {
+			// The seed draws what was not given: the spec (and the
+			// replay file written from it) names every option it drew.
+			drawn, err := scenarios.ResolveFor(scenario, seed, given)
+			if err == nil {
+				opts = optionsMap(drawn)
+			}
+		}
+		return spec{Scenario: scenario, Seed: seedNum(seed), Options: opts, Given: given}
 	}, nil
 }
 

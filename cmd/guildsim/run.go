@@ -167,7 +167,7 @@ var runOutputs = []string{
 // same folder).
 func reportDirName(s spec) string {
 	base := fmt.Sprintf("%s-%d", s.Scenario, s.Seed)
-	def, err := scenarios.Resolve(s.Scenario, scenarios.Options{})
+	def, err := scenarios.ResolveFor(s.Scenario, uint64(s.Seed), scenarios.Options{})
 	if err != nil {
 		return base
 	}
@@ -235,7 +235,7 @@ func runScenarioCmd(s spec, dir string, ro runOptions, stdout, stderr io.Writer)
 	sc, _ := scenarios.Lookup(s.Scenario)
 	fmt.Fprintf(stdout, "scenario: %s (%s)\n", s.Scenario, sc.Description)
 	o, _ := optionsFromMap(s.Options)
-	resolved, _ := scenarios.Resolve(s.Scenario, o)
+	resolved, _ := scenarios.ResolveFor(s.Scenario, uint64(s.Seed), o)
 	for _, l := range resolved.Lines() {
 		fmt.Fprintf(stdout, "options: %s\n", l)
 	}

@@ -138,6 +138,9 @@ func cmdSweep(args []string, stdout, stderr io.Writer) int {
 	for _, l := range o.Lines() {
 		fmt.Fprintf(stdout, "options: %s\n", l)
 	}
+	if scenarios.Draws(scenario) {
+		fmt.Fprintf(stdout, "options: %s draws the ones not given from each seed (results.jsonl has every seed's)\n", scenario)
+	}
 
 	sigs := make(chan os.Signal, 1)
 	stopSignals := notifyInterrupt(sigs)

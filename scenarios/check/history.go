@@ -76,6 +76,9 @@ const (
 	// counts as unknown because a guild's store error (a QUORUM write that
 	// reached fewer replicas) may still surface the message later.
 	outcomeUnknown
+	// outcomeDenied: the guild refused a change by its checks, before the
+	// store (client.SendDenied): it surely did not happen.
+	outcomeDenied
 )
 
 // sendOp is one post: KindSend, then KindSendAck or KindSendFailed (or
@@ -251,8 +254,11 @@ func buildIndex(h *History) *index {
 			}
 			delete(openChange[c], rec.Seq)
 			ix.changes[i].answeredAt = rec.At
-			if rec.Kind == client.KindChangeAck {
+			switch {
+			case rec.Kind == client.KindChangeAck:
 				ix.changes[i].outcome = outcomeAcked
+			case rec.ID == client.SendDenied:
+				ix.changes[i].outcome = outcomeDenied
 			}
 		case client.KindHistoryEdit, client.KindHistoryReaction:
 			e := pageExtra[c]

@@ -56,8 +56,8 @@ func lifecycleOperations(ix *index) []porcupine.Operation {
 		if ch == 0 && len(c.messages) > 0 {
 			ch = chanOf[c.messages[0]]
 		}
-		if ch == 0 || len(c.messages) == 0 {
-			continue
+		if ch == 0 || len(c.messages) == 0 || c.outcome == outcomeDenied {
+			continue // a denied change surely did not happen
 		}
 		in := mapInput{Op: kinds[c.kind], Channel: ch, Client: c.client, Nonce: c.nonce, Messages: c.messages, Value: c.value}
 		op := porcupine.Operation{ClientId: int(c.client), Call: int64(c.calledAt), Return: int64(c.answeredAt)}

@@ -62,6 +62,11 @@ func Linearizable(h *History, o LinearizableOptions) Verdict {
 	var model porcupine.Model
 	var why string
 	if len(ix.changes) > 0 {
+		if v, split := bothModels(ix, o); split {
+			return v
+		}
+	}
+	if len(ix.changes) > 0 {
 		// Edits, deletes or reactions: the lifecycle model (chanmap.go).
 		// lostFromSnapshot does not apply: a deleted message is absent.
 		ops, model = lifecycleOperations(ix), channelMapModel()
@@ -520,4 +525,70 @@ func joinIDs(ids []uint64) string {
 		fmt.Fprintf(&b, "%d", id)
 	}
 	return b.String()
+}
+
+// bothModels judges a history with lifecycle requests channel by channel:
+// the channels some edit, delete or reaction touched by the lifecycle
+// model, the others by the message log, whose snapshot bounds keep the
+// search short where many posts and reads overlap (a burst); the lifecycle
+// model has no such bounds. split is false when every channel needs the
+// lifecycle model: the caller judges them as before.
+func bothModels(ix *index, o LinearizableOptions) (v Verdict, split bool) {
+	const name = "porcupine"
+	lops := lifecycleOperations(ix)
+	changed := map[uint64]bool{} // lookups only
+	for _, op := range lops {
+		if in, ok := op.Input.(mapInput); ok && in.Op != mapCreate && in.Op != mapRead {
+			changed[in.Channel] = true
+		}
+	}
+	mops, why := operations(ix, o.UserOf)
+	var logOps, mapOps []porcupine.Operation
+	for _, op := range mops {
+		if !changed[channelOfOp(op)] {
+			logOps = append(logOps, op)
+		}
+	}
+	if len(logOps) == 0 {
+		return Verdict{}, false
+	}
+	if why != "" {
+		return illegal(name, "%s", why), true
+	}
+	for _, op := range lops {
+		if changed[channelOfOp(op)] {
+			mapOps = append(mapOps, op)
+		}
+	}
+	unknownIn := ""
+	for _, m := range []struct {
+		model porcupine.Model
+		ops   []porcupine.Operation
+		what  string
+	}{{messageLogModel(), logOps, "message-log"}, {channelMapModel(), mapOps, "lifecycle"}} {
+		res, _ := porcupine.CheckOperationsVerbose(m.model, m.ops, o.Timeout)
+		switch res {
+		case porcupine.Unknown:
+			unknownIn = m.what
+			continue
+		case porcupine.Ok:
+			continue
+		}
+		for _, part := range partitionByChannel(m.ops) {
+			r, info := porcupine.CheckOperationsVerbose(m.model, part, o.Timeout)
+			if r != porcupine.Illegal {
+				continue
+			}
+			why, at := explainIllegal(part, info)
+			v := illegal(name, "%s", why).at(at)
+			visualise(&v, m.model, part, info, o)
+			return v, true
+		}
+		return illegal(name, "the %s channels' %d operations are not linearizable (no single channel fails alone within %v)", m.what, len(m.ops), o.Timeout), true
+	}
+	if unknownIn != "" {
+		return unknown(name, "the search of the %s channels timed out after %v", unknownIn, o.Timeout), true
+	}
+	return ok(name, fmt.Sprintf("%d operations linearizable (%d in %d channels with edits, deletes or reactions, by the lifecycle model; %d by the message log)",
+		len(logOps)+len(mapOps), len(mapOps), len(changed), len(logOps))), true
 }

@@ -69,8 +69,17 @@ type userChannel struct{ user, channel uint64 }
 // record the grant as starting when the change is surely applied and ending
 // when its revocation was issued (Authorized then cannot blame the
 // propagation delay), and should keep the two apart by at least that delay.
+//
+// Settle widens that for a scenario that changes permissions while messages
+// flow and cannot say to the instant when the guild applied a change: it
+// records grants and revocations at the instant they were issued, and a
+// change is applied within Settle of it. A user may then have seen a
+// channel from a grant's From until Settle after its Until (Authorized
+// allows a delivery there), and must see it from Settle after From until
+// Until (Liveness expects deliveries only there).
 type Access struct {
 	grants map[userChannel][]Interval
+	Settle sim.Duration
 }
 
 // NewAccess returns an empty timeline: nobody sees anything.
@@ -114,7 +123,7 @@ func (a *Access) canSeeDuring(user, channel uint64, from, to sim.Time) bool {
 		return false
 	}
 	for _, iv := range a.grants[userChannel{user, channel}] {
-		if iv.From <= to && from < iv.Until {
+		if iv.From <= to && from < a.mayUntil(iv) {
 			return true
 		}
 	}
@@ -128,9 +137,18 @@ func (a *Access) canSeeThroughout(user, channel uint64, from, to sim.Time) bool 
 		return false
 	}
 	for _, iv := range a.grants[userChannel{user, channel}] {
-		if iv.From <= from && to < iv.Until {
+		if iv.From.Add(a.Settle) <= from && to < iv.Until {
 			return true
 		}
 	}
 	return false
+}
+
+// mayUntil is when a grant surely stopped applying: Settle after it was
+// revoked (Forever stays Forever).
+func (a *Access) mayUntil(iv Interval) sim.Time {
+	if iv.Until == Forever || a.Settle == 0 {
+		return iv.Until
+	}
+	return iv.Until.Add(a.Settle)
 }

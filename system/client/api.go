@@ -155,7 +155,11 @@ func (c *Client) onStoreResult(r store.Result) {
 
 // Record.ID of KindSendFailed: why.
 const (
-	SendRejected = 0 // the guild refused it (permissions, membership, store error)
+	SendRejected = 0 // the guild's store write failed: the outcome is unknown
 	SendTimedOut = 1 // no answer within SendTimeout: the outcome is unknown
 	SendRefused  = 2 // not sent: no guild placement configured, or MaxPendingSends reached
+	// SendDenied: the guild refused it by its own checks, before the store
+	// (not a member, unknown channel, a permission missing, overloaded):
+	// it surely did not happen. SendRejected is then a store error only.
+	SendDenied = 3
 )

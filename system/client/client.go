@@ -1,6 +1,7 @@
 package client
 
 import (
+	"errors"
 	"github.com/guildsim/guildsim/sim"
 	"github.com/guildsim/guildsim/system/gateway"
 	"github.com/guildsim/guildsim/system/guild"
@@ -143,13 +144,19 @@ func (c *Client) Receive(ctx *sim.Ctx, msg any) {
 	case guild.MessageCreated:
 		c.onSendAnswer(ctx, m.Request, Record{Kind: KindSendAck, ID: m.ID}, false)
 	case guild.MessageRejected:
-		c.onSendAnswer(ctx, m.Request, Record{Kind: KindSendFailed, ID: SendRejected}, false)
+		why := uint64(SendRejected)
+		if !errors.Is(m.Err, guild.ErrStore) {
+			why = SendDenied
+		}
+		c.onSendAnswer(ctx, m.Request, Record{Kind: KindSendFailed, ID: why}, false)
 	case sendTimeout:
 		c.onSendAnswer(ctx, m.request, Record{Kind: KindSendFailed, ID: SendTimedOut}, true)
 	case ReadHistory:
 		c.readHistory(ctx, m)
 	case EditMessage, DeleteMessage, BulkDelete, AddReaction, RemoveReaction, guild.MessageChanged:
 		c.onChangeCommand(ctx, m)
+	case StartTyping, SetStatus, Reconnect:
+		c.onChattyCommand(ctx, m)
 	case OpenGuild:
 		// The user opens a guild: op 14 subscribes the session to it, and
 		// in a large guild turns it from passive to active. Not connected:

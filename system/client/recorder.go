@@ -25,7 +25,7 @@ const (
 	KindHeartbeatACK                    // only with Recorder.Heartbeats
 	KindSend                            // a post sent: Seq: its nonce; ID: the channel
 	KindSendAck                         // the guild stored it: Seq: the nonce; ID: the message's ID
-	KindSendFailed                      // Seq: the nonce; ID: SendRejected, SendTimedOut or SendRefused
+	KindSendFailed                      // Seq: the nonce; ID: SendRejected, SendTimedOut, SendRefused or SendDenied
 	KindHistory                         // a history page: Seq: its message count; ID: its channel (0 if empty); its messages follow
 	KindHistoryMessage                  // one message of the page before: ID: its ID; Seq: its author
 	KindHistoryFailed                   // a history read failed (ID: the channel when known)
@@ -37,7 +37,7 @@ const (
 	KindReactRemove                     // a reaction removed: as KindReactAdd
 	KindChangeArg                       // an argument of the change before: Seq: its nonce; ID: the value
 	KindChangeAck                       // the guild acknowledged a change: Seq: its nonce
-	KindChangeFailed                    // Seq: the nonce; ID: SendRejected, SendTimedOut or SendRefused
+	KindChangeFailed                    // Seq: the nonce; ID: SendRejected, SendTimedOut, SendRefused or SendDenied
 	KindHistoryEdit                     // the next KindHistoryMessage was edited: ID: the message; Seq: ContentHash of its content
 	KindHistoryReaction                 // the next KindHistoryMessage has a reaction: ID: the message; Seq: ContentHash of its key
 )

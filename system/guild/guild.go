@@ -22,6 +22,7 @@ type Guild struct {
 
 	pol     *policy
 	members map[uint64][]uint64 // user -> roles; lookups only
+	bans    map[uint64]bool     // banned users (MemberBan); lookups only
 
 	sessions []session
 	sessIdx  map[sim.PID]int32 // lookups only
@@ -184,6 +185,14 @@ func (g *Guild) Receive(ctx *sim.Ctx, msg any) {
 		g.setRole(ctx, m)
 	case ChannelSetOverwrites:
 		g.setChannel(ctx, m)
+	case MemberBan:
+		g.ban(ctx, m.User)
+	case MemberUnban:
+		delete(g.bans, m.User)
+	case ChannelDelete:
+		g.deleteChannel(ctx, m.Channel)
+	case TriggerTyping:
+		g.typing(ctx, m)
 	case EditMessage:
 		g.edit(ctx, m)
 	case DeleteMessage:
@@ -319,7 +328,7 @@ func (g *Guild) open(ctx *sim.Ctx, pid sim.PID) {
 // ---- membership and permissions ----
 
 func (g *Guild) setMember(ctx *sim.Ctx, user uint64, roles []uint64, add bool) {
-	if _, ok := g.members[user]; !ok && !add {
+	if _, ok := g.members[user]; !ok && (!add || g.banned(ctx, user)) {
 		return
 	}
 	roles = slices.Clone(roles) // ours now: relays may hold it
@@ -371,15 +380,22 @@ func (g *Guild) setRole(ctx *sim.Ctx, m RoleSetPermissions) {
 func (g *Guild) setChannel(ctx *sim.Ctx, m ChannelSetOverwrites) {
 	p := g.pol.clone()
 	i, ok := p.chanIdx[m.Channel]
-	if !ok {
+	switch {
+	case ok && p.channels[i].Deleted:
+		return // a deleted channel's ID is never used again
+	case !ok:
 		i = len(p.channels)
 		p.chanIdx[m.Channel] = i
 		p.channels = append(p.channels, Channel{ID: m.Channel})
 		g.queues = append(g.queues, nil)
+	default:
+		sim.Reachable(ctx, "guild/channel-overwrites-changed")
 	}
-	sim.Reachable(ctx, "guild/channel-overwrites-changed")
 	p.channels[i].Overwrites = slices.Clone(m.Overwrites)
 	g.setPolicy(ctx, p)
+	if !ok {
+		g.channelCreated(ctx, i)
+	}
 }
 
 // setPolicy installs a new policy; relays get it before any later message,
@@ -395,7 +411,7 @@ func (g *Guild) setPolicy(ctx *sim.Ctx, p *policy) {
 
 func (g *Guild) create(ctx *sim.Ctx, m CreateMessage) {
 	roles, member := g.members[m.Author]
-	ch, known := g.pol.chanIdx[m.Channel]
+	ch, known := g.pol.liveChannel(m.Channel)
 	var err error
 	switch {
 	case !member:

@@ -75,7 +75,7 @@ func (g *Guild) releaseChange(ctx *sim.Ctx, w *write) {
 // returns the channel's index and the user's permissions there.
 func (g *Guild) allowed(user, channel uint64, need Permissions) (int, Permissions, error) {
 	roles, member := g.members[user]
-	ch, known := g.pol.chanIdx[channel]
+	ch, known := g.pol.liveChannel(channel)
 	switch {
 	case !member:
 		return 0, 0, fmt.Errorf("%w: user %d in guild %d", ErrNotMember, user, g.id)

@@ -43,6 +43,9 @@ type Overwrite struct {
 type Channel struct {
 	ID         uint64
 	Overwrites []Overwrite
+	// Deleted: nobody sees it any more (ChannelDelete); its index stays,
+	// since the guild's queues and relays' policies are by index.
+	Deleted bool
 }
 
 // basePermissions is a member's guild-level permissions, in the order
@@ -70,6 +73,9 @@ func basePermissions(ownerID, user uint64, everyone Permissions, roles []uint64,
 // administrator bypasses overwrites. Without VIEW_CHANNEL every other
 // channel permission is implicitly denied, as Discord does.
 func channelPermissions(guildID, user uint64, base Permissions, roles []uint64, ch *Channel) Permissions {
+	if ch.Deleted {
+		return 0
+	}
 	if base&PermAdministrator != 0 {
 		return PermAll
 	}

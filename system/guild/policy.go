@@ -45,7 +45,7 @@ func (p *policy) clone() *policy {
 	}
 	for i, c := range p.channels {
 		q.chanIdx[c.ID] = i
-		q.channels = append(q.channels, Channel{ID: c.ID, Overwrites: slices.Clone(c.Overwrites)})
+		q.channels = append(q.channels, Channel{ID: c.ID, Overwrites: slices.Clone(c.Overwrites), Deleted: c.Deleted})
 	}
 	return q
 }
