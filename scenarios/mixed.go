@@ -114,7 +114,7 @@ func MixedWorkload(sw *World, r *sim.Rand) {
 	for _, gi := range sw.Guilds {
 		burstChannels[gi.Channels[1]] = true
 	}
-	lifecycleChatExcept(sw, r, r.Duration(sw.Opts.PostEvery, 6*sw.Opts.PostEvery), burstChannels)
+	lifecycleChatExcept(sw, r, r.Duration(3*sw.Opts.PostEvery, 12*sw.Opts.PostEvery), burstChannels)
 	mt := newMembership(sw)
 	for g := range sw.Guilds {
 		mt.plan(g, r)
@@ -315,8 +315,12 @@ func (mt *membership) apply(c change) {
 		cl := sw.AddClient(u)
 		mt.update(c, guild.MemberAdd{User: u}, func() { ga.members[u] = false })
 		gi.Online = append(gi.Online, cl)
-		pid := sw.D.Clients[cl].PID
-		sw.At(c.at+accessSettle/2, "reconnect", func() { sw.W.Send(pid, client.Reconnect{}) })
+		// Its sessions never join the guild: the gateway learns a user's
+		// guilds from the directory written at the start, and a guild
+		// does not tell sessions already online of a new membership
+		// (system/guild doc, "Not built yet"). It posts and reads, and
+		// is not expected to receive (as celebrity-join's celebrity).
+		sw.NotReceiving(cl)
 	case changeRoles:
 		u, _ := mt.onlineMember(ga, c.pick)
 		if u == 0 {

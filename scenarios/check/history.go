@@ -94,7 +94,8 @@ type sendOp struct {
 	// echoed is the ID the sender's own MESSAGE_CREATE carried with this
 	// send's nonce (KindSendEcho), 0 if none came: it names the message of
 	// a send whose outcome is otherwise unknown.
-	echoed uint64
+	echoed   uint64
+	echoedAt sim.Time // when the echo came: the message existed by then
 }
 
 // readOp is one history read and its page.
@@ -204,6 +205,7 @@ func buildIndex(h *History) *index {
 		case client.KindSendEcho:
 			if i, ok := lastSend[c][rec.Seq]; ok && ix.sends[i].echoed == 0 {
 				ix.sends[i].echoed = rec.ID
+				ix.sends[i].echoedAt = rec.At
 			}
 		case client.KindHistory, client.KindHistoryFailed:
 			delete(openPage, c) // a page left unfinished stays incomplete

@@ -4,6 +4,7 @@ import (
 	"math"
 
 	"github.com/anishathalye/porcupine"
+	"github.com/guildsim/guildsim/sim"
 	"github.com/guildsim/guildsim/system/client"
 )
 
@@ -11,7 +12,7 @@ import (
 // operations of the lifecycle model (chanmap.go), timed in true virtual
 // time. Creates: an acknowledged send is a create between its call and its
 // ack; a send with an unknown outcome whose echo named its message is a
-// create that never returns; a message a read returned that neither named
+// create that returned by the echo; a message a read returned that neither named
 // (an orphan) is a create that never returns, called at the start: weaker
 // than msglog.go's orphan matching, but never refusing a legal history.
 // Changes keep their clients' records: acknowledged ones return at the
@@ -34,17 +35,27 @@ func lifecycleOperations(ix *index) []porcupine.Operation {
 		op := porcupine.Operation{ClientId: int(s.client), Call: int64(s.sentAt), Return: int64(s.answeredAt)}
 		in := mapInput{Op: mapCreate, Channel: s.channel, Client: s.client, Nonce: s.nonce, Messages: []uint64{id}}
 		if s.outcome != outcomeAcked {
-			op.Return, in.Unknown = math.MaxInt64, true
+			// The guild dispatches a message only once the store took
+			// it: the sender's echo says it happened, by the echo.
+			op.Return = int64(s.echoedAt)
 		}
 		op.Input, op.Output = in, mapOutput{}
 		ops = append(ops, op)
+	}
+	// An orphan was written by one of its channel's sends whose outcome is
+	// unknown: not before the first of them was sent.
+	firstUnknown := map[uint64]sim.Time{}
+	for _, s := range ix.sends {
+		if t, seen := firstUnknown[s.channel]; s.outcome != outcomeAcked && (!seen || s.sentAt < t) {
+			firstUnknown[s.channel] = s.sentAt
+		}
 	}
 	for _, r := range ix.reads {
 		for _, id := range r.ids {
 			if r.channel != 0 && !created[id] {
 				created[id] = true
 				chanOf[id] = r.channel
-				ops = append(ops, porcupine.Operation{ClientId: int(r.client), Call: 0, Return: math.MaxInt64,
+				ops = append(ops, porcupine.Operation{ClientId: int(r.client), Call: int64(firstUnknown[r.channel]), Return: math.MaxInt64,
 					Input: mapInput{Op: mapCreate, Channel: r.channel, Client: r.client, Messages: []uint64{id}, Unknown: true}, Output: mapOutput{}})
 			}
 		}
