@@ -270,16 +270,6 @@ var Mutations = []Mutation{
 		Runs: []string{"partition-during-send", "swarm", "gateway-node-crash"},
 	},
 	{
-		Name: "backfill-one-page-too-few",
-		Bug:  "a backfill stops after its first page even when the page is full (the rest of the gap is never read)",
-		File: "system/client/backfill.go",
-		Edits: []Edit{{
-			Find:    "\tif len(r.Messages) == backfillPageLimit && br.page < c.cfg.BackfillMaxPages {\n",
-			Replace: "\tif len(r.Messages) == backfillPageLimit && br.page < 1 {\n",
-		}},
-		Runs: []string{"resume-past-buffer", "swarm"},
-	},
-	{
 		Name: "guild-keeps-removed-sessions",
 		Bug:  "a removed member's sessions stay in the guild's session list: they keep getting its events after the removal was acknowledged",
 		File: "system/guild/guild.go",
