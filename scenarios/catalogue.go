@@ -182,7 +182,7 @@ func celebrityJoin() *Scenario {
 			ch := sw.Guilds[0].Channels[1]
 			// The grant starts when the join has surely been applied (the
 			// driver is one hop from the guild), per check.Access.
-			sw.Access.Grant(celeb, ch, sim.DefaultStart.Add(joinAt+sim.Second), Forever())
+			sw.grant(celeb, ch, false, sim.DefaultStart.Add(joinAt+sim.Second))
 			for k := range 10 {
 				sw.Post(joinAt+2*sim.Second+sim.Duration(k)*500*sim.Millisecond, c, 0, ch)
 			}
@@ -200,7 +200,12 @@ func celebrityJoin() *Scenario {
 				}
 				revoked++
 				sw.ToGuild(revokeAt, 0, guild.MemberSetRoles{User: u, Roles: nil})
-				sw.Access.Revoke(u, private, sim.DefaultStart.Add(revokeAt))
+				// The role gave the private channel and MANAGE_MESSAGES
+				// everywhere (deploy.Population).
+				sw.revoke(u, private, sim.DefaultStart.Add(revokeAt))
+				for _, other := range gi.Channels {
+					sw.Manage.Revoke(u, other, sim.DefaultStart.Add(revokeAt))
+				}
 			}
 		},
 	}

@@ -45,6 +45,7 @@ func campaignRun(name string, seed uint64, o Options) Result {
 // makes a scenario stop walking one of these paths fails CI, even when
 // every checker still says Ok (a planted bug there would then pass).
 var requiredCoverage = []string{
+	"client/backfill-after-resync",
 	"client/closed-4009-by-gateway",
 	"client/dial-refused-or-timed-out",
 	"client/invalid-session-identify-again",

@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/guildsim/guildsim/faults"
+	"github.com/guildsim/guildsim/scenarios/check"
 	"github.com/guildsim/guildsim/sim"
 	"github.com/guildsim/guildsim/system/client"
 	"github.com/guildsim/guildsim/system/deploy"
@@ -103,7 +104,9 @@ const accessSettle = sim.Second
 
 // MixedWorkload plans mixed's workload (see mixed).
 func MixedWorkload(sw *World, r *sim.Rand) {
-	sw.Access.Settle = accessSettle
+	for _, a := range []*check.Access{sw.Access, sw.Send, sw.Manage} {
+		a.Settle = accessSettle
+	}
 	SteadyChat(sw, r)
 	// Bursts go to each guild's first public channel, which edits,
 	// deletes and reactions leave alone: Porcupine judges it by the
@@ -271,7 +274,8 @@ func (mt *membership) apply(c change) {
 				ga.banned[u] = true
 			}
 		})
-		sw.removed(u, id, sim.DefaultStart.Add(c.at+accessSettle))
+		// The removal itself is recorded when the guild's MemberRemoved
+		// reaches the driver (World.Removed, check.Truth.Removals).
 		back := c.at + 3*sim.Second + sim.Duration(c.pick%7)*sim.Second
 		switch {
 		case c.kind == changeBan:
@@ -289,6 +293,9 @@ func (mt *membership) apply(c change) {
 		var roles []uint64
 		if role {
 			roles = []uint64{gi.Role}
+		}
+		if !ga.banned[u] {
+			sw.Readded(u, id, sim.DefaultStart.Add(c.at))
 		}
 		mt.update(c, guild.MemberAdd{User: u, Roles: roles}, func() {
 			if !ga.banned[u] {
@@ -387,9 +394,10 @@ const (
 )
 
 // update sends msg to the guild at the change's time and, around edit
-// (which changes the account), records in check.Access every user whose
-// view of a channel changed: revoked at the change, granted from it
-// (Access.Settle covers the guild's delay).
+// (which changes the account), records in the truth's timelines every
+// user whose view of a channel (Access, Send) or MANAGE_MESSAGES there
+// (Manage) changed: revoked at the change, granted from it (Settle covers
+// the guild's delay).
 func (mt *membership) update(c change, msg any, edit func()) {
 	ga := mt.guilds[c.g]
 	before := mt.views(ga)
@@ -400,29 +408,47 @@ func (mt *membership) update(c change, msg any, edit func()) {
 	for _, u := range ga.users {
 		for _, ch := range ga.channels {
 			k := userChannel{u, ch.id}
+			b, a := before[k], after[k]
 			switch {
-			case before[k] && !after[k]:
-				mt.sw.Access.Revoke(u, ch.id, at)
-			case !before[k] && after[k]:
-				mt.sw.Access.Grant(u, ch.id, at, Forever())
+			case b == a:
+			case a == 0:
+				mt.sw.revoke(u, ch.id, at)
+			case b == 0:
+				mt.sw.grant(u, ch.id, a == viewManage, at)
+			case a == viewManage:
+				mt.sw.Manage.Grant(u, ch.id, at, Forever())
+			default:
+				mt.sw.Manage.Revoke(u, ch.id, at)
 			}
 		}
 	}
 }
 
+// A user's standing in a channel by the account: nothing, viewing (and
+// sending), or viewing with MANAGE_MESSAGES (the guild's role has it).
+const (
+	viewOnly   = 1
+	viewManage = 2
+)
+
 type userChannel struct{ user, channel uint64 }
 
-// views says who sees which channel by the account.
-func (mt *membership) views(ga *guildAccount) map[userChannel]bool {
-	out := map[userChannel]bool{}
+// views says who sees which channel by the account, and with which
+// standing.
+func (mt *membership) views(ga *guildAccount) map[userChannel]int {
+	out := map[userChannel]int{}
 	for _, u := range ga.users {
 		role, member := ga.members[u]
 		if !member {
 			continue
 		}
 		for _, ch := range ga.channels {
-			if !ch.deleted && (!ch.restricted || role) {
-				out[userChannel{u, ch.id}] = true
+			switch {
+			case ch.deleted || (ch.restricted && !role):
+			case role:
+				out[userChannel{u, ch.id}] = viewManage
+			default:
+				out[userChannel{u, ch.id}] = viewOnly
 			}
 		}
 	}

@@ -427,6 +427,9 @@ func RunWith(name string, seed uint64, opts Options, cfg RunConfig) Result {
 	t := check.Truth{
 		UserOf:        sw.UserOf,
 		Access:        sw.Access,
+		Send:          sw.Send,
+		Manage:        sw.Manage,
+		Removals:      sw.Removals(),
 		HealedAt:      res.HealedAt,
 		ConvergedAt:   res.HealedAt,
 		GuildOf:       sw.GuildOf,

@@ -65,6 +65,8 @@ var AllCheckers = []Checker{
 	{Name: "no-acked-message-lost", Check: check.NoAckedMessageLost},
 	{Name: "session-order", Check: check.SessionOrder},
 	{Name: "authorized", Check: check.Authorized},
+	{Name: "permitted", Check: check.Permitted},
+	{Name: "removed-gets-nothing", Check: check.RemovedGetsNothing},
 	{Name: "liveness", Check: check.Liveness, Liveness: true},
 	// gateway-protocol is a safety checker: each of its rules (a cut-off
 	// connection closed within heartbeat interval + grace, a resume within

@@ -32,7 +32,16 @@ type World struct {
 	Driver   sim.NodeID   // the scenario's API edge (membership changes)
 
 	Guilds []GuildInfo
+	// Access, Send and Manage are the permission timelines the checkers
+	// judge by (check.Truth): who may see, post in (and react in), and
+	// delete others' messages of which channel when. build fills them from
+	// the generated population; a workload that changes roles, overwrites
+	// or membership must keep them true (Grant from when the change is
+	// surely applied, Revoke at the instant it is issued), or use Kick and
+	// Readd, which do it.
 	Access *check.Access
+	Send   *check.Access
+	Manage *check.Access
 
 	// Reads are every history read the scenario asked, for check.History.
 	Reads []check.ReadCall
@@ -41,13 +50,13 @@ type World struct {
 	receivesNot map[uint32]bool
 	guildOf     map[uint64]uint64 // channel -> guild, built by GuildOf
 
-	// removals are the members a scenario removed (kicked, banned, left),
-	// each with the instant the removal surely applied.
-	removals []removal
-
 	nonce    uint64
 	lastRead []sim.Time // per client: when its last read was asked
 	posts    map[uint64]int
+	// removals are the members removed from guilds (Removed, Readded),
+	// for check.Truth.Removals.
+	removals      []check.Removal
+	pendingReadds []check.Removal // Readded: User, Guild, Until
 }
 
 // GuildInfo is one guild of the scenario.
@@ -95,15 +104,20 @@ func topology(s *Scenario, seed uint64, o Options, buggify bool) deploy.Topology
 	t.Guild.Fanout = o.Fanout
 	t.Guild.WriteConsistency = consistencies[o.Consistency]
 	t.Replica = store.ReplicaOptions{Engine: store.Options{Sync: syncPolicies[o.StoreSync]}}
+	// Clients read what a resync skipped (client.Config.Backfill): the
+	// liveness checker requires it. A run without resyncs reads nothing
+	// more.
+	t.Client.Backfill = true
 	return t
 }
 
 // build assembles the world through deploy and derives the scenario's
 // truth from the guilds it generated: who may see which channel.
 func build(s *Scenario, seed uint64, o Options, buggify bool) (*World, error) {
-	sw := &World{Opts: o, Access: check.NewAccess(), receivesNot: map[uint32]bool{}, posts: map[uint64]int{}}
+	sw := &World{Opts: o, Access: check.NewAccess(), Send: check.NewAccess(), Manage: check.NewAccess(),
+		receivesNot: map[uint32]bool{}, posts: map[uint64]int{}}
 	t := topology(s, seed, o, buggify)
-	t.Driver = &deploy.Driver{Name: "edge", Handler: &deploy.Edge{}}
+	t.Driver = &deploy.Driver{Name: "edge", Handler: &deploy.Edge{OnReply: sw.onEdgeReply}}
 	if s.Spec != nil {
 		t.EditGuilds = func(specs []*guild.Spec) { s.Spec(sw, specs) }
 	}
@@ -123,7 +137,7 @@ func build(s *Scenario, seed uint64, o Options, buggify bool) (*World, error) {
 			for c, ch := range gi.Channels {
 				// Channel 0 is private to the guild's role (deploy.Population).
 				if c != 0 || slices.Contains(m.Roles, gi.Role) {
-					sw.Access.Grant(m.User, ch, sim.Time(0), check.Forever)
+					sw.grant(m.User, ch, slices.Contains(m.Roles, gi.Role), sim.Time(0))
 				}
 			}
 		}
@@ -144,6 +158,24 @@ func build(s *Scenario, seed uint64, o Options, buggify bool) (*World, error) {
 		}
 	}
 	return sw, nil
+}
+
+// grant records that user may see and post in channel ch (the generated
+// population's @everyone permissions) from `from` on, and, with manage
+// (the guild's role: MANAGE_MESSAGES), delete others' messages there.
+func (sw *World) grant(user, ch uint64, manage bool, from sim.Time) {
+	sw.Access.Grant(user, ch, from, check.Forever)
+	sw.Send.Grant(user, ch, from, check.Forever)
+	if manage {
+		sw.Manage.Grant(user, ch, from, check.Forever)
+	}
+}
+
+// revoke ends user's grants of channel ch, in every timeline, at at.
+func (sw *World) revoke(user, ch uint64, at sim.Time) {
+	sw.Access.Revoke(user, ch, at)
+	sw.Send.Revoke(user, ch, at)
+	sw.Manage.Revoke(user, ch, at)
 }
 
 // extraUsers are tokens beyond the guilds' members, for users a scenario
@@ -232,17 +264,6 @@ func (sw *World) CanSee(c uint32, ch uint64) bool {
 // MESSAGE_CREATE (check.Truth.Receives), with the scenario's reason in its
 // documentation.
 func (sw *World) NotReceiving(c uint32) { sw.receivesNot[c] = true }
-
-type removal struct {
-	user, guild uint64
-	at          sim.Time
-}
-
-// removed records that user left guild (kicked, banned or gone by
-// themselves), applied by at.
-func (sw *World) removed(user, guild uint64, at sim.Time) {
-	sw.removals = append(sw.removals, removal{user: user, guild: guild, at: at})
-}
 
 // servers are every node but the clients' and the driver's: what faults may
 // touch in most scenarios.

@@ -260,6 +260,49 @@ var Mutations = []Mutation{
 		Test: "TestFoundByProperties",
 	},
 	{
+		Name: "client-skips-backfill",
+		Bug:  "a client that gets a guild's GUILD_CREATE again never reads the history it missed (no backfill after a resync)",
+		File: "system/client/backfill.go",
+		Edits: []Edit{{
+			Find:    "\tif b.passes[d.ID] == 1 || d.Passive {\n",
+			Replace: "\tif b.passes[d.ID] >= 1 || d.Passive {\n",
+		}},
+		Runs: []string{"partition-during-send", "swarm", "gateway-node-crash"},
+	},
+	{
+		Name: "guild-keeps-removed-sessions",
+		Bug:  "a removed member's sessions stay in the guild's session list: they keep getting its events after the removal was acknowledged",
+		File: "system/guild/guild.go",
+		Edits: []Edit{{
+			Find:    "\t\t\tg.leave(ctx, g.sessions[i].pid, true)\n",
+			Replace: "",
+		}},
+		// No scenario of the catalogue removes members yet: the mixed
+		// scenario (kicks, bans, re-adds) will catch it.
+		Runs: []string{"celebrity-join"},
+	},
+	{
+		Name: "edit-needs-manage-messages",
+		Bug:  "the guild asks MANAGE_MESSAGES for an edit, refusing members the edit of their own messages",
+		File: "system/guild/lifecycle.go",
+		Edits: []Edit{{
+			Find:    "\tch, _, err := g.allowed(m.User, m.Channel, PermViewChannel)\n\tif err != nil {\n\t\tg.reject(ctx, m.Request, err)\n\t\treturn\n\t}\n\tc := &change{request: m.Request, event: EventMessageUpdate,",
+			Replace: "\tch, _, err := g.allowed(m.User, m.Channel, PermViewChannel|PermManageMessages)\n\tif err != nil {\n\t\tg.reject(ctx, m.Request, err)\n\t\treturn\n\t}\n\tc := &change{request: m.Request, event: EventMessageUpdate,",
+		}},
+		Runs: []string{"lifecycle"},
+	},
+	{
+		Name: "relay-delete-skips-permissions",
+		Bug:  "a relay dispatches MESSAGE_DELETE to all its sessions without the VIEW_CHANNEL check",
+		File: "system/guild/relay.go",
+		Edits: []Edit{{
+			Find: "\tfanoutTo(ctx, &r.em, r.pol, r.sess, func(u uint64) []uint64 { return r.members[u].roles }, m.ch, m.d, m.unread, m.mentions)\n",
+			Replace: "\tif m.d.Event == EventMessageDelete {\n\t\tr.em.begin(m.d)\n\t\tfor _, s := range r.sess {\n\t\t\tr.em.to(s.node, s.pid)\n\t\t}\n\t\tr.em.end(ctx)\n\t\treturn\n\t}\n" +
+				"\tfanoutTo(ctx, &r.em, r.pol, r.sess, func(u uint64) []uint64 { return r.members[u].roles }, m.ch, m.d, m.unread, m.mentions)\n",
+		}},
+		Runs: []string{"lifecycle:fanout=relays"},
+	},
+	{
 		Name: "setting:consistency=one",
 		Bug:  "legitimate but unsafe: guilds write at consistency ONE",
 		Runs: []string{"partition-during-send:consistency=one"},

@@ -73,3 +73,42 @@ func (b *builder) read(call, ret sim.Time, c uint32, channel uint64, limit int, 
 	}
 	return b
 }
+
+// event records a dispatch named name (added to EventNames if new) of
+// event ID id at client c.
+func (b *builder) event(at sim.Time, c uint32, name string, id uint64) *builder {
+	k := -1
+	for i, n := range b.h.EventNames {
+		if n == name {
+			k = i
+		}
+	}
+	if k < 0 {
+		k = len(b.h.EventNames)
+		b.h.EventNames = append(b.h.EventNames, name)
+	}
+	b.h.Records = append(b.h.Records, client.Record{At: at, Client: c, Kind: client.KindDispatch, ID: id, Name: uint16(k)})
+	return b
+}
+
+// backfill records a backfill page of channel that returned ids (oldest
+// taken, newest first) at ret.
+func (b *builder) backfill(ret sim.Time, c uint32, channel uint64, ids ...uint64) *builder {
+	b.rec(ret, c, client.KindBackfill, uint64(len(ids)), channel)
+	for _, id := range ids {
+		b.rec(ret, c, client.KindHistoryMessage, b.authors[id], id)
+	}
+	return b
+}
+
+// change records client c's lifecycle request of kind k on message id
+// (for a bulk delete: of channel id, messages args) called at call and
+// answered at ret with answer (client.KindChangeAck or KindChangeFailed)
+// and, for a failure, reason.
+func (b *builder) change(call, ret sim.Time, c uint32, k client.Kind, nonce, id uint64, answer client.Kind, reason uint64, args ...uint64) *builder {
+	b.rec(call, c, k, nonce, id)
+	for _, a := range args {
+		b.rec(call, c, client.KindChangeArg, nonce, a)
+	}
+	return b.rec(ret, c, answer, nonce, reason)
+}

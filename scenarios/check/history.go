@@ -76,8 +76,10 @@ const (
 	// counts as unknown because a guild's store error (a QUORUM write that
 	// reached fewer replicas) may still surface the message later.
 	outcomeUnknown
-	// outcomeDenied: the guild refused a change by its checks, before the
-	// store (client.SendDenied): it surely did not happen.
+	// outcomeDenied: a change refused for the user's membership or
+	// permissions, by the guild or the store's author check, before
+	// anything was written (client.SendNotPermitted): it surely did not
+	// happen.
 	outcomeDenied
 )
 
@@ -91,6 +93,9 @@ type sendOp struct {
 	outcome    outcome
 	id         uint64   // the acknowledged message ID
 	answeredAt sim.Time // the ack's time
+	// reason is a failure's Record.ID (client.SendRejected,
+	// SendNotPermitted, ...), 0 otherwise.
+	reason uint64
 	// echoed is the ID the sender's own MESSAGE_CREATE carried with this
 	// send's nonce (KindSendEcho), 0 if none came: it names the message of
 	// a send whose outcome is otherwise unknown.
@@ -129,16 +134,23 @@ type changeOp struct {
 	calledAt   sim.Time
 	outcome    outcome
 	answeredAt sim.Time
+	reason     uint64 // a failure's Record.ID (client.SendNotPermitted, ...)
 }
 
 // index is a History digested for the checkers.
 type index struct {
-	sends    []sendOp
-	acked    map[uint64]int // message ID -> index in sends
-	reads    []readOp
-	byClient map[uint32][]client.Record
-	clients  []uint32 // sorted
-	changes  []changeOp
+	sends []sendOp
+	acked map[uint64]int // message ID -> index in sends
+	reads []readOp
+	// backfills are the clients' backfill pages (client.KindBackfill),
+	// in record order; channel, returnedAt, ids and authors are set.
+	backfills []readOp
+	byClient  map[uint32][]client.Record
+	clients   []uint32 // sorted
+	changes   []changeOp
+	// byMessage: message ID -> indexes in changes naming it (changesOf
+	// builds it on first use).
+	byMessage map[uint64][]int
 }
 
 // buildIndex digests h. The channel of a message is known only through its
@@ -163,6 +175,7 @@ func buildIndex(h *History) *index {
 	}
 	pageExtra := map[uint32]*extra{} // client -> edit and reactions of its page's next message
 	openPage := map[uint32]int{}     // client -> index in reads of a page still being filled
+	openBackfill := map[uint32]int{} // client -> index in backfills of a page still being filled
 	pageWant := map[uint32]uint64{}  // client -> message count of its open page
 	nextCall := func(c uint32) (ReadCall, bool) {
 		q := calls[c]
@@ -197,6 +210,9 @@ func buildIndex(h *History) *index {
 			i := q[0]
 			pendingSends[c][rec.Seq] = q[1:]
 			ix.sends[i].answeredAt = rec.At
+			if rec.Kind == client.KindSendFailed {
+				ix.sends[i].reason = rec.ID
+			}
 			if rec.Kind == client.KindSendAck {
 				ix.sends[i].outcome = outcomeAcked
 				ix.sends[i].id = rec.ID
@@ -207,8 +223,18 @@ func buildIndex(h *History) *index {
 				ix.sends[i].echoed = rec.ID
 				ix.sends[i].echoedAt = rec.At
 			}
+		case client.KindBackfill:
+			delete(openPage, c)
+			delete(openBackfill, c)
+			b := readOp{client: c, channel: rec.ID, returnedAt: rec.At, complete: rec.Seq == 0}
+			if rec.Seq > 0 {
+				openBackfill[c] = len(ix.backfills)
+				pageWant[c] = rec.Seq
+			}
+			ix.backfills = append(ix.backfills, b)
 		case client.KindHistory, client.KindHistoryFailed:
 			delete(openPage, c) // a page left unfinished stays incomplete
+			delete(openBackfill, c)
 			r := readOp{client: c, returnedAt: rec.At, failed: rec.Kind == client.KindHistoryFailed}
 			if call, ok := nextCall(c); ok {
 				r.called, r.callAt, r.channel, r.limit = true, call.At, call.Channel, call.Limit
@@ -256,10 +282,13 @@ func buildIndex(h *History) *index {
 			}
 			delete(openChange[c], rec.Seq)
 			ix.changes[i].answeredAt = rec.At
-			switch {
-			case rec.Kind == client.KindChangeAck:
+			if rec.Kind == client.KindChangeFailed {
+				ix.changes[i].reason = rec.ID
+			}
+			if rec.Kind == client.KindChangeAck {
 				ix.changes[i].outcome = outcomeAcked
-			case rec.ID == client.SendDenied:
+			}
+			if rec.Kind == client.KindChangeFailed && rec.ID == client.SendNotPermitted {
 				ix.changes[i].outcome = outcomeDenied
 			}
 		case client.KindHistoryEdit, client.KindHistoryReaction:
@@ -276,6 +305,16 @@ func buildIndex(h *History) *index {
 		case client.KindHistoryMessage:
 			e := pageExtra[c]
 			delete(pageExtra, c)
+			if i, open := openBackfill[c]; open {
+				b := &ix.backfills[i]
+				b.ids = append(b.ids, rec.ID)
+				b.authors = append(b.authors, rec.Seq)
+				if uint64(len(b.ids)) == pageWant[c] {
+					b.complete = true
+					delete(openBackfill, c)
+				}
+				continue
+			}
 			i, open := openPage[c]
 			if !open {
 				continue
@@ -308,6 +347,12 @@ func buildIndex(h *History) *index {
 	}
 	sort.Slice(ix.clients, func(i, j int) bool { return ix.clients[i] < ix.clients[j] })
 	return ix
+}
+
+// channelOfOr returns the channel of an acknowledged message, 0 if unknown.
+func (ix *index) channelOfOr(id uint64) uint64 {
+	ch, _ := ix.channelOf(id)
+	return ch
 }
 
 // channelOf returns the channel of an acknowledged message.

@@ -191,38 +191,3 @@ func laterInSession(h *History, recs []client.Record, id uint64) (sim.Time, bool
 	}
 	return 0, false
 }
-
-// Authorized checks that nobody received a MESSAGE_CREATE of a channel its
-// user could not see at any instant of the message's creation window [its
-// send, its acknowledgement] (Truth.Access). A dispatch of a message whose
-// send was not acknowledged has no known channel and is not judged (counted
-// in the detail).
-func Authorized(h *History, t Truth) Verdict {
-	const name = "authorized"
-	if h.Dropped > 0 {
-		return unknown(name, "the recorder dropped %d records", h.Dropped)
-	}
-	if t.UserOf == nil || t.Access == nil {
-		return unknown(name, "Truth.UserOf or Truth.Access is nil")
-	}
-	ix := buildIndex(h)
-	checked, unjudged := 0, 0
-	for _, rec := range h.Records {
-		if rec.Kind != client.KindDispatch || h.eventName(rec) != EventMessageCreate {
-			continue
-		}
-		i, known := ix.acked[rec.ID]
-		if !known {
-			unjudged++
-			continue
-		}
-		checked++
-		m := ix.sends[i]
-		user := t.UserOf(rec.Client)
-		if !t.Access.canSeeDuring(user, m.channel, m.sentAt, m.answeredAt) {
-			return illegal(name, "client %d (user %d) received message %d of channel %d at %v, but the user could not see the channel while the message was created (sent by client %d at %v, acknowledged at %v).",
-				rec.Client, user, m.id, m.channel, rec.At, m.client, m.sentAt, m.answeredAt).at(rec.At)
-		}
-	}
-	return ok(name, fmt.Sprintf("%d MESSAGE_CREATE dispatches authorized; %d of messages with an unknown channel not judged", checked, unjudged))
-}

@@ -148,17 +148,29 @@ func TestResyncByGuildCreate(t *testing.T) {
 	if v := SessionOrder(gap(99), truthWithGuilds()); v.Result != Illegal {
 		t.Errorf("gap across another guild's GUILD_CREATE: got %v, want Illegal", v)
 	}
-	missed := func(at sim.Time, g uint64) *History {
-		return newBuilder().ready(0, 1).ready(0, 2).send(70, 1, ch, 1).ack(71, 1, 1, 500).dispatch(75, 1, 500).guildCreate(at, 2, g).h
+	// Message 500 is missed by client 2's dispatches; the guild's
+	// GUILD_CREATE comes again at 90 and the client backfills.
+	missed := func() *builder {
+		return newBuilder().ready(0, 1).ready(0, 2).send(70, 1, ch, 1).ack(71, 1, 1, 500).dispatch(75, 1, 500).guildCreate(90, 2, guildOfCh)
 	}
-	if v := Liveness(missed(90, guildOfCh), truthWithGuilds()); v.Result != Ok || !strings.Contains(v.Detail, "1 by a guild's resync") {
-		t.Errorf("missed, then the guild's GUILD_CREATE: got %v, want Ok with 1 resync", v)
+	if v := Liveness(missed().backfill(95, 2, ch, 500).h, truthWithGuilds()); v.Result != Ok || !strings.Contains(v.Detail, "1 by backfill") {
+		t.Errorf("missed, then backfilled: got %v, want Ok with 1 by backfill", v)
 	}
-	if v := Liveness(missed(65, guildOfCh), truthWithGuilds()); v.Result != Illegal {
-		t.Errorf("GUILD_CREATE before the send: got %v, want Illegal", v)
+	if v := Liveness(missed().h, truthWithGuilds()); v.Result != Illegal || !strings.Contains(v.Detail, "GUILD_CREATE came again") {
+		t.Errorf("missed, GUILD_CREATE again, never backfilled: got %v, want Illegal", v)
 	}
-	if v := Liveness(missed(90, 99), truthWithGuilds()); v.Result != Illegal {
-		t.Errorf("another guild's GUILD_CREATE: got %v, want Illegal", v)
+	if v := Liveness(missed().backfill(95, 2, ch).h, truthWithGuilds()); v.Result != Illegal {
+		t.Errorf("missed, backfill page without it: got %v, want Illegal", v)
+	}
+	if v := Liveness(missed().backfill(95, 2, ch+1, 500).h, truthWithGuilds()); v.Result != Illegal {
+		t.Errorf("missed, backfilled from another channel's page: got %v, want Illegal", v)
+	}
+	if v := Liveness(missed().backfill(500, 2, ch, 500).h, truthWithGuilds()); v.Result != Illegal || !strings.Contains(v.Detail, "only at") {
+		t.Errorf("missed, backfilled after the deadline: got %v, want Illegal", v)
+	}
+	deleted := missed().change(80, 81, 1, client.KindDelete, 9, 500, client.KindChangeAck, 0).h
+	if v := Liveness(deleted, truthWithGuilds()); v.Result != Ok || !strings.Contains(v.Detail, "1 excused by a delete") {
+		t.Errorf("missed, then deleted: got %v, want Ok", v)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/guildsim/guildsim/sim"
+	"github.com/guildsim/guildsim/system/client"
 )
 
 // Liveness checks the run after the heal:
@@ -20,10 +21,12 @@ import (
 //     channel throughout [send, a], for which Truth.Receives holds, and
 //     whose gateway session was alive when the message was sent and lived
 //     until a + LivenessBound (a session that ended legitimately loses
-//     events; rule 1 bounds how long that can last). A client that got
-//     the channel's guild's GUILD_CREATE after the send and by the
-//     deadline (Truth.GuildOf) has resynchronised from history: the guild
-//     had lost its session to a broken link and joined it again.
+//     events; rule 1 bounds how long that can last). Reaches means by a
+//     dispatch, or by a backfill: a page of the channel the client read
+//     after a GUILD_CREATE resync (client.KindBackfill), returned by the
+//     deadline, holds the message. A message some delete asked for may be
+//     gone before its dispatch: not required (the lifecycle model judges
+//     the delete).
 //
 // Unknown if EndAt < HealedAt + LivenessBound: the run stopped too early.
 func Liveness(h *History, t Truth) Verdict {
@@ -61,7 +64,30 @@ func Liveness(h *History, t Truth) Verdict {
 			}
 		}
 	}
-	delivered, resynced, unjudged := 0, 0, 0
+	deleteAsked := map[uint64]bool{}
+	for _, c := range ix.changes {
+		if c.kind == client.KindDelete || c.kind == client.KindBulkDelete {
+			for _, id := range c.messages {
+				deleteAsked[id] = true
+			}
+		}
+	}
+	// backfilled: client -> message -> when a backfill page first held it.
+	backfilled := map[uint32]map[uint64]sim.Time{}
+	for _, b := range ix.backfills {
+		for _, id := range b.ids {
+			if ix.channelOfOr(id) != b.channel {
+				continue
+			}
+			if backfilled[b.client] == nil {
+				backfilled[b.client] = map[uint64]sim.Time{}
+			}
+			if _, seen := backfilled[b.client][id]; !seen {
+				backfilled[b.client][id] = b.returnedAt
+			}
+		}
+	}
+	delivered, byBackfill, deleted, unjudged := 0, 0, 0, 0
 	for _, s := range ix.sends {
 		if s.outcome != outcomeAcked || s.sentAt < t.HealedAt {
 			continue
@@ -77,30 +103,40 @@ func Liveness(h *History, t Truth) Verdict {
 				continue
 			}
 			at, got := views[c].received[s.id]
-			if (!got || at > deadline) && t.GuildOf != nil && views[c].resyncedBetween(t.GuildOf(s.channel), s.sentAt, deadline) {
-				resynced++
+			if got && at <= deadline {
+				delivered++
 				continue
 			}
-			if !got || at > deadline {
-				return illegal(name, "message %d of channel %d, sent after the heal by client %d at %v and acknowledged at %v, did not reach client %d (user %d, allowed to see the channel, session alive throughout) by %v (%s).",
-					s.id, s.channel, s.client, s.sentAt, s.answeredAt, c, user, deadline, receivedString(at, got)).at(deadline)
+			if bat, ok := backfilled[c][s.id]; ok && bat <= deadline {
+				byBackfill++
+				continue
 			}
-			delivered++
+			if deleteAsked[s.id] {
+				deleted++
+				continue
+			}
+			return illegal(name, "message %d of channel %d, sent after the heal by client %d at %v and acknowledged at %v, did not reach client %d (user %d, allowed to see the channel, session alive throughout) by %v: %s, and %s.",
+				s.id, s.channel, s.client, s.sentAt, s.answeredAt, c, user, deadline, receivedString(at, got), views[c].backfillString(t, s, backfilled[c], deadline)).at(deadline)
 		}
 	}
-	return ok(name, fmt.Sprintf("%d online clients reconnected within %v; %d deliveries after the heal on time, %d by a guild's resync (GUILD_CREATE again); %d messages acknowledged too late to judge", len(online), t.LivenessBound, delivered, resynced, unjudged))
+	return ok(name, fmt.Sprintf("%d online clients reconnected within %v; %d deliveries after the heal on time by dispatch, %d by backfill after a GUILD_CREATE resync, %d excused by a delete; %d messages acknowledged too late to judge", len(online), t.LivenessBound, delivered, byBackfill, deleted, unjudged))
 }
 
-// resyncedBetween says whether the client got guild's GUILD_CREATE in
-// (from, to]: the guild joined its session again after losing it, and the
-// client resynchronises the channels from history.
-func (v clientView) resyncedBetween(guild uint64, from, to sim.Time) bool {
-	for _, at := range v.guildCreates[guild] {
-		if at > from && at <= to {
-			return true
+// backfillString says, for a message a client missed, what its backfill
+// did: whether it got the guild's GUILD_CREATE again in time, and whether
+// a backfill page held the message too late.
+func (v clientView) backfillString(t Truth, s sendOp, got map[uint64]sim.Time, deadline sim.Time) string {
+	if at, ok := got[s.id]; ok {
+		return "a backfill page held it only at " + fmtTime(int64(at))
+	}
+	if t.GuildOf != nil {
+		for _, at := range v.guildCreates[t.GuildOf(s.channel)] {
+			if at > s.sentAt && at <= deadline {
+				return "no backfill page held it although the guild's GUILD_CREATE came again at " + fmtTime(int64(at))
+			}
 		}
 	}
-	return false
+	return "no backfill page held it"
 }
 
 // sessionSpans says whether one session lived from before from until after to.

@@ -16,6 +16,18 @@ type Truth struct {
 	// Access says which user may see which channel over which true-time
 	// intervals.
 	Access *Access
+	// Send says which user may post in (and react to messages of) which
+	// channel when: VIEW_CHANNEL and SEND_MESSAGES (and ADD_REACTIONS,
+	// READ_MESSAGE_HISTORY). Permitted judges rejected posts and
+	// reactions by it; nil: they are not judged.
+	Send *Access
+	// Manage says which user may delete others' messages of which channel
+	// when (VIEW_CHANNEL and MANAGE_MESSAGES): Permitted judges rejected
+	// deletes of others' messages and bulk deletes by it; nil: not judged.
+	Manage *Access
+	// Removals are the members the scenario removed from a guild (kick,
+	// ban), for RemovedGetsNothing.
+	Removals []Removal
 	// Online says whether a client is meant to be connected after the heal
 	// (Liveness). Nil: every client that appears in the history.
 	Online func(client uint32) bool
@@ -38,13 +50,14 @@ type Truth struct {
 	// reads at QUORUM, later for reads at ONE (replicas converge by hinted
 	// handoff). Zero: HealedAt.
 	ConvergedAt sim.Time
-	// GuildOf names the guild of a channel (scenario set-up). With it, a
-	// client that missed messages while its session was out of their
-	// guild (a broken link) and then got that guild's GUILD_CREATE again is
-	// resynchronised: Liveness counts the messages before that GUILD_CREATE
-	// as delivered by the resync, and SessionOrder restarts only that
-	// guild's channels. Nil: SessionOrder restarts every channel, Liveness
-	// counts no resync.
+	// GuildOf names the guild of a channel (scenario set-up). With it,
+	// SessionOrder restarts only a guild's channels at its GUILD_CREATE
+	// (a resync: the client backfills the gap from history, which
+	// Liveness checks page by page), Authorized bounds a backfill page's
+	// window by the guild's GUILD_CREATE, and RemovedGetsNothing knows
+	// which guild a dispatch is of. Nil: SessionOrder restarts every
+	// channel, Authorized judges backfill pages from the start of the
+	// run, RemovedGetsNothing is Unknown.
 	GuildOf func(channel uint64) uint64
 	// Gateway is how the scenario configured the gateway and which faults
 	// it applied, for GatewayProtocol (nil: Unknown).
@@ -53,6 +66,17 @@ type Truth struct {
 	// (Porcupine's visualisation); empty: nowhere. It never changes a
 	// verdict.
 	ArtifactDir string
+}
+
+// Removal is one member removed from a guild: from AckedAt (the true time
+// the guild's acknowledgement, guild.MemberRemoved, reached the scenario's
+// driver) until Until (the true time the member's re-adding was issued;
+// Forever if never), no session of User gets anything of Guild that
+// happened after the acknowledgement.
+type Removal struct {
+	User, Guild uint64
+	AckedAt     sim.Time
+	Until       sim.Time
 }
 
 // Interval is a half-open interval of true virtual time [From, Until).

@@ -1,6 +1,7 @@
 package client
 
 import (
+	"errors"
 	"strings"
 
 	"github.com/guildsim/guildsim/sim"
@@ -52,6 +53,8 @@ type apiState struct {
 	sends   map[uint64]pendingSend // by request; lookups only
 	history *store.Client
 	view    localView // Config.LocalView only
+	// backfill is Config.Backfill's state (backfill.go).
+	backfill *backfillState
 }
 
 type pendingSend struct {
@@ -112,25 +115,35 @@ func (c *Client) onSendAnswer(ctx *sim.Ctx, request uint64, rec Record, timedOut
 
 // readHistory asks the store for a page.
 func (c *Client) readHistory(ctx *sim.Ctx, m ReadHistory) {
+	sc := c.historyClient()
+	if sc == nil {
+		c.record(Record{Kind: KindHistoryFailed, ID: m.Channel})
+		return
+	}
+	if _, err := sc.Read(ctx, store.ReadPage{Query: store.Query{Channel: store.Snowflake(m.Channel), Limit: m.Limit}, Consistency: m.Consistency}); err != nil {
+		c.record(Record{Kind: KindHistoryFailed, ID: m.Channel})
+	}
+}
+
+// historyClient returns the client's store client for history reads
+// (made on first use), nil if the Config names no store.
+func (c *Client) historyClient() *store.Client {
 	a := c.api()
 	if a.history == nil && (len(c.cfg.Store) > 0 || c.cfg.DataServices != nil) {
 		sc, err := store.NewClient(store.ClientOptions{Coordinators: c.cfg.Store, DataServices: c.cfg.DataServices})
 		sim.Assert(err == nil, "client: store client options are built from a validated Config")
 		a.history = sc
 	}
-	if a.history == nil {
-		c.record(Record{Kind: KindHistoryFailed, ID: m.Channel})
-		return
-	}
-	if _, err := a.history.Read(ctx, store.ReadPage{Query: store.Query{Channel: store.Snowflake(m.Channel), Limit: m.Limit}, Consistency: m.Consistency}); err != nil {
-		c.record(Record{Kind: KindHistoryFailed, ID: m.Channel})
-	}
+	return a.history
 }
 
 // onStoreResult records a page: one KindHistory (Seq: the message count;
 // ID: the channel, 0 for an empty page) then one KindHistoryMessage per
 // message (ID: the message; Seq: its author), newest first.
-func (c *Client) onStoreResult(r store.Result) {
+func (c *Client) onStoreResult(ctx *sim.Ctx, r store.Result) {
+	if c.onBackfillResult(ctx, r) {
+		return
+	}
 	if r.Err != nil {
 		c.record(Record{Kind: KindHistoryFailed})
 		return
@@ -140,7 +153,14 @@ func (c *Client) onStoreResult(r store.Result) {
 		channel = uint64(r.Messages[0].Channel)
 	}
 	c.record(Record{Kind: KindHistory, Seq: uint64(len(r.Messages)), ID: channel})
-	for _, m := range r.Messages {
+	c.recordMessages(r.Messages)
+}
+
+// recordMessages records a page's messages, newest first: per message its
+// edit and reactions (KindHistoryEdit, KindHistoryReaction), then
+// KindHistoryMessage (ID: the message; Seq: its author).
+func (c *Client) recordMessages(msgs []store.Message) {
+	for _, m := range msgs {
 		// A message's edit and reactions come before it: the page is
 		// complete with its last KindHistoryMessage.
 		if m.EditedAt != 0 {
@@ -153,13 +173,24 @@ func (c *Client) onStoreResult(r store.Result) {
 	}
 }
 
-// Record.ID of KindSendFailed: why.
+// Record.ID of KindSendFailed and KindChangeFailed: why.
 const (
-	SendRejected = 0 // the guild's store write failed: the outcome is unknown
+	SendRejected = 0 // the guild refused it for another reason than SendNotPermitted (a store error, overload, a bad request)
 	SendTimedOut = 1 // no answer within SendTimeout: the outcome is unknown
 	SendRefused  = 2 // not sent: no guild placement configured, or MaxPendingSends reached
-	// SendDenied: the guild refused it by its own checks, before the store
-	// (not a member, unknown channel, a permission missing, overloaded):
-	// it surely did not happen. SendRejected is then a store error only.
-	SendDenied = 3
+	// SendNotPermitted: the guild refused it for the user's membership or
+	// permissions (guild.ErrNotMember, ErrNotPermitted, ErrNotAllowed), or
+	// the store for its author (store.ErrNotAuthor: an edit, or a delete
+	// without MANAGE_MESSAGES, of another user's message).
+	SendNotPermitted = 3
 )
+
+// rejection is the Record.ID of a rejection whose error is err.
+func rejection(err error) uint64 {
+	for _, e := range []error{guild.ErrNotMember, guild.ErrNotPermitted, guild.ErrNotAllowed, store.ErrNotAuthor} {
+		if errors.Is(err, e) {
+			return SendNotPermitted
+		}
+	}
+	return SendRejected
+}

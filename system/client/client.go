@@ -1,7 +1,6 @@
 package client
 
 import (
-	"errors"
 	"github.com/guildsim/guildsim/sim"
 	"github.com/guildsim/guildsim/system/gateway"
 	"github.com/guildsim/guildsim/system/guild"
@@ -105,7 +104,7 @@ func (c *Client) Start(ctx *sim.Ctx) { c.dial(ctx) }
 func (c *Client) Receive(ctx *sim.Ctx, msg any) {
 	if c.apis != nil && c.apis.history != nil {
 		if r, ok := c.apis.history.Match(ctx, msg); ok {
-			c.onStoreResult(r)
+			c.onStoreResult(ctx, r)
 			return
 		}
 	}
@@ -144,11 +143,7 @@ func (c *Client) Receive(ctx *sim.Ctx, msg any) {
 	case guild.MessageCreated:
 		c.onSendAnswer(ctx, m.Request, Record{Kind: KindSendAck, ID: m.ID}, false)
 	case guild.MessageRejected:
-		why := uint64(SendRejected)
-		if !errors.Is(m.Err, guild.ErrStore) {
-			why = SendDenied
-		}
-		c.onSendAnswer(ctx, m.Request, Record{Kind: KindSendFailed, ID: why}, false)
+		c.onSendAnswer(ctx, m.Request, Record{Kind: KindSendFailed, ID: rejection(m.Err)}, false)
 	case sendTimeout:
 		c.onSendAnswer(ctx, m.request, Record{Kind: KindSendFailed, ID: SendTimedOut}, true)
 	case ReadHistory:
@@ -227,7 +222,7 @@ func (c *Client) onPayload(ctx *sim.Ctx, p gateway.Payload) {
 	case gateway.OpHello:
 		c.onHello(ctx, p)
 	case gateway.OpDispatch:
-		c.onDispatch(p)
+		c.onDispatch(ctx, p)
 	case gateway.OpHeartbeat:
 		// The server asks for a beat at once; the schedule is unchanged.
 		c.sendHeartbeat(ctx)
@@ -288,7 +283,7 @@ func (c *Client) onHello(ctx *sim.Ctx, p gateway.Payload) {
 	c.record(Record{Kind: KindIdentify})
 }
 
-func (c *Client) onDispatch(p gateway.Payload) {
+func (c *Client) onDispatch(ctx *sim.Ctx, p gateway.Payload) {
 	switch p.T {
 	case gateway.EventReady:
 		d, _ := p.D.(gateway.Ready)
@@ -322,6 +317,12 @@ func (c *Client) onDispatch(p gateway.Payload) {
 	}
 	c.record(Record{Kind: KindDispatch, Seq: p.S, ID: id, Name: name})
 	c.applyView(p)
+	switch d := p.D.(type) {
+	case guild.GuildCreate:
+		c.onGuildCreate(ctx, d)
+	case *guild.MessageCreate:
+		c.noteSeen(d.Channel, d.ID)
+	}
 	// A message of our own with our nonce: Discord echoes the nonce in
 	// MESSAGE_CREATE so that a client can match it with its pending send
 	// (also one whose acknowledgement never came).

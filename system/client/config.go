@@ -61,6 +61,15 @@ type Config struct {
 	// reacted to. Off by default: a million clients' views cost memory
 	// that only the lifecycle workload needs.
 	LocalView bool
+	// Backfill makes a client that gets a guild's GUILD_CREATE again (a
+	// resync: the guild lost its session, or the client identified
+	// afresh) read the history it missed in the channels listed
+	// (backfill.go). Off by default: scenarios turn it on.
+	Backfill bool
+	// BackfillMaxPages bounds a backfill's pages per channel and pass
+	// [5: 500 messages, GUESS: a client that missed more shows a "jump
+	// to present" rather than fetching everything].
+	BackfillMaxPages int
 	// LargeThreshold is Identify's large_threshold [50, the documented
 	// default; 50-250].
 	LargeThreshold int
@@ -114,6 +123,9 @@ func (c *Config) Validate() error {
 	if c.LargeThreshold == 0 {
 		c.LargeThreshold = 50
 	}
+	if c.BackfillMaxPages == 0 {
+		c.BackfillMaxPages = 5
+	}
 	switch {
 	case c.BackoffBase < sim.Millisecond || c.BackoffBase > sim.Minute:
 		return fmt.Errorf("client: Config.BackoffBase %s: must be between 1ms and 1m", c.BackoffBase)
@@ -129,6 +141,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("client: Config.SendTimeout %s: must be at least 1ms", c.SendTimeout)
 	case c.MaxPendingSends < 1 || c.MaxPendingSends > 1<<16:
 		return fmt.Errorf("client: Config.MaxPendingSends %d: must be between 1 and %d", c.MaxPendingSends, 1<<16)
+	case c.BackfillMaxPages < 1 || c.BackfillMaxPages > 100:
+		return fmt.Errorf("client: Config.BackfillMaxPages %d: must be between 1 and 100", c.BackfillMaxPages)
 	case c.LargeThreshold < 50 || c.LargeThreshold > 250:
 		return fmt.Errorf("client: Config.LargeThreshold %d: must be between 50 and 250", c.LargeThreshold)
 	}

@@ -5,6 +5,7 @@ package client
 // run of a sweep must reach. A test of system/deploy checks that this list
 // and the calls in the code name the same sites.
 var CoverageSites = []string{
+	"client/backfill-after-resync",          // a GUILD_CREATE came again for a guild: the client read the history it missed (Config.Backfill)
 	"client/closed-4009-by-gateway",         // the gateway's 4009 close reached the client (asked: every 4007/4009 close)
 	"client/dial-refused-or-timed-out",      // a dial refused or timed out: the client moves to another gateway node
 	"client/invalid-session-identify-again", // Invalid Session (not resumable): the client forgot its session and identifies again

@@ -40,6 +40,8 @@ const (
 	KindChangeFailed                    // Seq: the nonce; ID: SendRejected, SendTimedOut, SendRefused or SendDenied
 	KindHistoryEdit                     // the next KindHistoryMessage was edited: ID: the message; Seq: ContentHash of its content
 	KindHistoryReaction                 // the next KindHistoryMessage has a reaction: ID: the message; Seq: ContentHash of its key
+	KindBackfill                        // a backfill page after a GUILD_CREATE resync (backfill.go): Seq: its message count; ID: its channel; its messages follow as a history page's
+	KindBackfillFailed                  // a backfill read failed: ID: the channel
 )
 
 var kindNames = [...]string{
@@ -54,6 +56,7 @@ var kindNames = [...]string{
 	KindEdit:     "edit", KindDelete: "delete", KindBulkDelete: "bulk-delete", KindReactAdd: "react-add",
 	KindReactRemove: "react-remove", KindChangeArg: "change-arg", KindChangeAck: "change-ack",
 	KindChangeFailed: "change-failed", KindHistoryEdit: "history-edit", KindHistoryReaction: "history-reaction",
+	KindBackfill: "backfill", KindBackfillFailed: "backfill-failed",
 }
 
 func (k Kind) String() string {

@@ -47,8 +47,8 @@ func TestClientPostAndHistory(t *testing.T) {
 					failed = append(failed, r)
 				}
 			}
-			if len(failed) != 1 || failed[0].Kind != client.KindSendFailed || failed[0].Seq != 99 || failed[0].ID != client.SendRejected {
-				t.Fatalf("seed=%d: user 3's forbidden post: %v, want one send-failed (rejected) with nonce 99\n%s", seed, failed, fw.dump(3))
+			if len(failed) != 1 || failed[0].Kind != client.KindSendFailed || failed[0].Seq != 99 || failed[0].ID != client.SendNotPermitted {
+				t.Fatalf("seed=%d: user 3's forbidden post: %v, want one send-failed (not permitted) with nonce 99\n%s", seed, failed, fw.dump(3))
 			}
 			for c := range fw.clients {
 				want := acked

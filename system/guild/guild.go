@@ -181,12 +181,14 @@ func (g *Guild) Receive(ctx *sim.Ctx, msg any) {
 		g.setMember(ctx, m.User, m.Roles, false)
 	case MemberRemove:
 		g.removeMember(ctx, m.User)
+		ctx.Send(ctx.Sender(), MemberRemoved{Guild: g.id, User: m.User})
 	case RoleSetPermissions:
 		g.setRole(ctx, m)
 	case ChannelSetOverwrites:
 		g.setChannel(ctx, m)
 	case MemberBan:
 		g.ban(ctx, m.User)
+		ctx.Send(ctx.Sender(), MemberRemoved{Guild: g.id, User: m.User})
 	case MemberUnban:
 		delete(g.bans, m.User)
 	case ChannelDelete:
@@ -225,7 +227,13 @@ func (g *Guild) join(ctx *sim.Ctx, m SessionJoin) {
 	s := session{pid: m.Session, node: m.Node, user: m.User, active: !g.passiveJoin(), relay: -1}
 	s.mon = ctx.Monitor(m.Session)
 	g.sessIdx[s.pid] = int32(len(g.sessions))
-	gc := GuildCreate{ID: g.id, Members: len(g.members), Channels: len(g.pol.channels), Passive: !s.active, Home: ctx.Node()}
+	var visible []uint64
+	for ch := range g.pol.channels {
+		if g.pol.canView(m.User, roles, ch) {
+			visible = append(visible, g.pol.channels[ch].ID)
+		}
+	}
+	gc := GuildCreate{ID: g.id, Members: len(g.members), Channels: len(g.pol.channels), Passive: !s.active, Home: ctx.Node(), ChannelIDs: visible}
 	if g.o.Fanout == FanoutRelays {
 		s.relay = g.assignRelay(ctx)
 		g.sessions = append(g.sessions, s)

@@ -40,6 +40,13 @@ func token(i int) string  { return fmt.Sprintf("user-%d", i) }
 
 func newFanWorld(t testing.TB, seed uint64, spec *guild.Spec, opts guild.Options, users int) *fanWorld {
 	t.Helper()
+	return newFanWorldWith(t, seed, spec, opts, users, client.Config{})
+}
+
+// newFanWorldWith is newFanWorld with the clients' Config (node lists and
+// recorder are filled in by deploy).
+func newFanWorldWith(t testing.TB, seed uint64, spec *guild.Spec, opts guild.Options, users int, cc client.Config) *fanWorld {
+	t.Helper()
 	tokens := gateway.TokenMap{}
 	for i := range users {
 		// A second token per user: a second device of the same account
@@ -50,7 +57,7 @@ func newFanWorld(t testing.TB, seed uint64, spec *guild.Spec, opts guild.Options
 	}
 	e := &edge{acked: map[uint64]uint64{}}
 	d, err := deploy.New(deploy.Topology{Seed: seed, StoreNodes: 3, GuildNodes: 2, GatewayNodes: 2, ClientNodes: 1,
-		Guilds: []*guild.Spec{spec}, Tokens: tokens, Guild: opts,
+		Guilds: []*guild.Spec{spec}, Tokens: tokens, Guild: opts, Client: cc,
 		Driver: &deploy.Driver{Name: "edge", Handler: &deploy.Edge{OnReply: e.reply}}})
 	if err != nil {
 		t.Fatalf("seed=%d: %v", seed, err)
@@ -81,6 +88,7 @@ func (fw *fanWorld) addClient(node sim.NodeID, user, gw int) {
 type edge struct {
 	acked    map[uint64]uint64 // request -> message ID
 	rejected int
+	removed  []uint64 // users whose MemberRemove the guild acknowledged
 }
 
 func (e *edge) reply(msg any) {
@@ -89,6 +97,8 @@ func (e *edge) reply(msg any) {
 		e.acked[m.Request] = m.ID
 	case guild.MessageRejected:
 		e.rejected++
+	case guild.MemberRemoved:
+		e.removed = append(e.removed, m.User)
 	}
 }
 

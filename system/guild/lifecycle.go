@@ -182,7 +182,7 @@ func (g *Guild) react(ctx *sim.Ctx, request, channel, user, message uint64, emoj
 	}
 	ch, _, err := g.allowed(user, channel, need)
 	if err == nil && !ValidEmoji(emoji) {
-		err = fmt.Errorf("%w: emoji %q", ErrNotAllowed, emoji)
+		err = fmt.Errorf("%w: emoji %q", ErrBadEmoji, emoji)
 	}
 	if err != nil {
 		g.reject(ctx, request, err)

@@ -69,6 +69,9 @@ type (
 var (
 	ErrNotAllowed = errors.New("guild: missing a permission the request needs")
 	ErrBadBulk    = errors.New("guild: bulk delete needs 2-100 distinct messages younger than 14 days")
+	// ErrBadEmoji: a reaction's emoji is empty, too long or has a space
+	// or a colon (a bad request, not a missing permission).
+	ErrBadEmoji = errors.New("guild: bad emoji")
 )
 
 // Bulk delete's limits (Discord's: POST /channels/{id}/messages/bulk-delete).

@@ -61,8 +61,16 @@ type (
 		User  uint64
 		Roles []uint64
 	}
-	// MemberRemove removes a member and drops its sessions from the guild.
+	// MemberRemove removes a member and drops its sessions from the guild
+	// (kick, ban, leave). The guild answers the sender MemberRemoved once
+	// it has applied the removal: its sessions are out of the guild's
+	// session list and the relays holding them were told, on the same
+	// ordered path as every later event. From then on nothing the guild
+	// handles after the removal reaches them.
 	MemberRemove struct{ User uint64 }
+	// MemberRemoved acknowledges a MemberRemove (also one of a user who
+	// was no member: the outcome is the same).
+	MemberRemoved struct{ Guild, User uint64 }
 	// MemberSetRoles replaces a member's roles.
 	MemberSetRoles struct {
 		User  uint64
@@ -119,6 +127,12 @@ type GuildCreate struct {
 	Passive  bool // the session starts passive (large guild, not opened)
 	// Home is the node of the guild's process (gateway.GuildHomer).
 	Home sim.NodeID
+	// ChannelIDs are the channels the session's user may view when the
+	// guild sent it, in the guild's order (GUESS: Discord's GUILD_CREATE
+	// lists only the channels the user can view). A client resynchronising
+	// reads their history. Shared: never modified. Not in WireSize, which
+	// counts Channels already.
+	ChannelIDs []uint64
 }
 
 // GuildHome implements gateway.GuildHomer.
@@ -168,6 +182,7 @@ func (MessageCreated) WireSize() int         { return 40 }
 func (MessageRejected) WireSize() int        { return 64 }
 func (m MemberAdd) WireSize() int            { return 32 + 8*len(m.Roles) }
 func (MemberRemove) WireSize() int           { return 24 }
+func (MemberRemoved) WireSize() int          { return 24 }
 func (m MemberSetRoles) WireSize() int       { return 32 + 8*len(m.Roles) }
 func (RoleSetPermissions) WireSize() int     { return 32 }
 func (m ChannelSetOverwrites) WireSize() int { return 32 + 32*len(m.Overwrites) }
