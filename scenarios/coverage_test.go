@@ -71,6 +71,7 @@ var requiredCoverage = []string{
 	"store/dataservice-read-coalesced",
 	"store/hint-stored",
 	"store/hints-replayed",
+	"store/page-reread",
 	"store/read-repair-write",
 	"store/read-timed-out",
 	"store/replica-marked-down",

@@ -397,3 +397,86 @@ func TestReadRepairBlocks(t *testing.T) {
 		ct.fatalf("replica %d not repaired when the read returned", r3)
 	}
 }
+
+// TestPageReadIsSnapshot: a page read merges only answers that agree, so
+// its page is the channel at one instant. Swarm seed 16782's mechanism,
+// distilled (3 storage nodes, every one a replica of everything): the read
+// through r1 asks r1 (which answers at once: A only) and rB, whose request
+// is held on the link r1 -> rB. Meanwhile X is written through r1 and
+// acknowledged by r1 and rC (its leg to rB waits behind the read request
+// on the same link), and then Y through rC, acknowledged by all three.
+// When the link lets go, rB answers A and Y but not X. The union of the
+// two answers, taken a while apart, is A and Y: a page no instant
+// explains, since X was acknowledged before Y was sent. The read must see
+// that its answers disagree, repair and read again, and return Y, X, A.
+func TestPageReadIsSnapshot(t *testing.T) {
+	ct := newClusterTest(t, clusterConfig{seed: 16782, storage: 3,
+		replica: store.ReplicaOptions{Engine: store.Options{Sync: store.SyncPerBatch}},
+		// Only the two replicas asked first answer a round: no speculative
+		// retry within the read's timeout.
+		coordinator: store.CoordinatorOptions{DisableHints: true, SpeculativeDelay: 30 * sim.Second}})
+	// order is the replicas a read through node asks, as the coordinator
+	// orders them: node first, then ring order.
+	order := func(node sim.NodeID, key store.PartitionKey) []sim.NodeID {
+		out := []sim.NodeID{node}
+		for _, n := range ct.replicasOf(key) {
+			if n != node {
+				out = append(out, n)
+			}
+		}
+		return out
+	}
+	// The reading coordinator r1 must ask different second replicas for the
+	// index and for the data, so that holding the link to rB holds the scan
+	// and not the index read.
+	data := store.PartitionKey{Channel: clusterChannel, Bucket: store.BucketAt(ct.w.Now())}
+	var r1, rB, rC sim.NodeID
+	found := false
+	for _, n := range ct.nodes {
+		d, ix := order(n, data), order(n, store.IndexPartition(clusterChannel))
+		if d[1] != ix[1] {
+			r1, rB, rC, found = n, d[1], d[2], true
+			break
+		}
+	}
+	if !found {
+		ct.fatalf("set-up: no coordinator asks different second replicas for channel %d's index and data", clusterChannel)
+	}
+	p1, c1 := ct.scriptClient(r1)
+	pC, cC := ct.scriptClient(rC)
+	a := ct.write(p1, c1, clusterChannel, "a", store.Quorum)
+	ct.run(100 * sim.Millisecond)
+	if a.Err != nil {
+		ct.fatalf("write A: %v", a.Err)
+	}
+
+	hold := ct.w.ClogOneWay([]sim.NodeID{r1}, []sim.NodeID{rB})
+	var id store.RequestID
+	ct.w.Send(p1, scriptStep(func(ctx *sim.Ctx, c *store.Client) (store.RequestID, error) {
+		var err error
+		id, err = c.Read(ctx, store.ReadPage{Query: store.Query{Channel: clusterChannel, Limit: 10}, Consistency: store.Quorum})
+		return id, err
+	}))
+	ct.run(50 * sim.Millisecond) // r1 answered; the request to rB is held
+	x := ct.write(p1, c1, clusterChannel, "x", store.Quorum)
+	y := ct.write(pC, cC, clusterChannel, "y", store.Quorum)
+	if x.Err != nil || y.Err != nil {
+		ct.fatalf("set-up: writes X %v, Y %v", x.Err, y.Err)
+	}
+	if _, done := c1.results[id]; done || !ct.hasMessage(rB, clusterChannel, y.Message) || ct.hasMessage(rB, clusterChannel, x.Message) {
+		ct.fatalf("set-up: want the read in flight and rB with Y and without X (read done %v, rB has Y %v, X %v)",
+			done, ct.hasMessage(rB, clusterChannel, y.Message), ct.hasMessage(rB, clusterChannel, x.Message))
+	}
+	ct.w.Unclog(hold)
+	done := func() bool { _, ok := c1.results[id]; return ok }
+	if ok, err := ct.w.RunUntilCond(done, time60s); !ok || err != nil {
+		ct.fatalf("read: no result (%v)", err)
+	}
+	got := c1.results[id]
+	if want := []store.Snowflake{y.Message, x.Message, a.Message}; got.Err != nil || !slices.Equal(pageIDs(got.Messages), want) {
+		ct.fatalf("read: got %v %v, want %v (Y without X is a page no instant explains)", pageIDs(got.Messages), got.Err, want)
+	}
+	if n := ct.coord(r1).Stats().Rereads; n == 0 {
+		ct.fatalf("the read returned without reading again (coordinator stats %+v)", ct.coord(r1).Stats())
+	}
+}

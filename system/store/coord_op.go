@@ -55,6 +55,7 @@ type coordOp struct {
 	next    int      // index in buckets of the one being read
 	cursor  Snowflake
 	short   int // short read rounds in this bucket
+	reread  int // rounds read again at the current cursor (answers disagreed)
 	page    []Message
 }
 

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"fmt"
 	"slices"
 
 	"github.com/guildsim/guildsim/sim"
@@ -23,6 +24,30 @@ import (
 //     (short read protection), at most MaxShortReadRounds times per bucket.
 //
 // The whole walk shares one ReadTimeout.
+//
+// # Snapshots
+//
+// A scan round's answers are taken at different instants: a replica asked
+// late (speculative retry, a request held back by a partition, a slow
+// mailbox) answers seconds after the first. Their union can then hold a
+// message Y written after the first answer was taken and lack a message X
+// acknowledged before Y was sent, whose replicas were the first (too early
+// to have it) and a third that did not answer: a page no instant explains
+// (swarm seed 16782: answers 2.3 s apart). So a round whose answers
+// disagree (one lacks a row, or a cell, another has) is not taken into the
+// page: its merge is written back to the replicas that answered (blocking
+// read repair) and the same range is read again, until a round's answers
+// agree, at most MaxRereadRounds times (then the read fails, ErrTimeout).
+//
+// A round whose answers agree is the channel at the instant T of its
+// earliest answer: a row in it was on that replica at T, so its write had
+// begun by T; a write acknowledged by T is on a QUORUM, which meets the
+// replicas that answered, each at T or later, so it is in the round.
+// The rows it returns are on every replica that answered, a QUORUM, so no
+// later read misses them. The walk's later rounds read older IDs at later
+// instants, which keeps the page a log's newest messages: a message
+// acknowledged before another was sent has the smaller ID (guilds mint in
+// request order), so it is in the same round or a later one.
 
 // lastBucket is the bucket of the largest snowflake: where a read with no
 // cursor starts, so that messages minted by a node whose clock runs ahead
@@ -66,7 +91,7 @@ func (c *Coordinator) indexDone(ctx *sim.Ctx, op *coordOp) {
 // nextBucket moves the walk to the next bucket, or ends it.
 func (c *Coordinator) nextBucket(ctx *sim.Ctx, op *coordOp) {
 	op.next++
-	op.short = 0
+	op.short, op.reread = 0, 0
 	if op.next >= len(op.buckets) {
 		c.finishPage(ctx, op)
 		return
@@ -92,9 +117,26 @@ func (c *Coordinator) scanRound(ctx *sim.Ctx, op *coordOp) {
 	c.startRound(ctx, op, key)
 }
 
+// scanDone takes a scan round whose answers agree; one whose answers
+// disagree is repaired (blocking) and read again, so that every round
+// taken into the page is a snapshot (see "Snapshots" above).
 func (c *Coordinator) scanDone(ctx *sim.Ctx, op *coordOp) {
 	merged, exhausted, bound := c.mergeScans(ctx, op)
-	c.afterRepairs(ctx, op, func(ctx *sim.Ctx) { c.scanMerged(ctx, op, merged, exhausted, bound) })
+	if op.repairWait == 0 {
+		c.scanMerged(ctx, op, merged, exhausted, bound)
+		return
+	}
+	c.afterRepairs(ctx, op, func(ctx *sim.Ctx) {
+		if op.reread >= c.opts.MaxRereadRounds {
+			c.fail(ctx, op, fmt.Errorf("%w: %s read of channel %d bucket %d: replicas' answers still disagreed after %d rounds",
+				ErrTimeout, op.cl, op.read.key.Channel, op.read.key.Bucket, op.reread+1))
+			return
+		}
+		op.reread++
+		sim.Reachable(ctx, "store/page-reread")
+		c.stats.Rereads++
+		c.scanRound(ctx, op)
+	})
 }
 
 // scanMerged takes a scan round's merged rows into the page and moves the
@@ -122,7 +164,7 @@ func (c *Coordinator) scanMerged(ctx *sim.Ctx, op *coordOp, merged []row, exhaus
 		op.short++
 		sim.Reachable(ctx, "store/short-read-round")
 		c.stats.ShortReads++
-		op.cursor = bound
+		op.cursor, op.reread = bound, 0
 		c.scanRound(ctx, op)
 	}
 }

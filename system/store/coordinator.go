@@ -82,6 +82,13 @@ type CoordinatorOptions struct {
 	// out short (Cassandra's short read protection). Past it the page is
 	// returned short. Default 8 (GUESS).
 	MaxShortReadRounds int
+	// MaxRereadRounds bounds the rounds a page read makes at one place of
+	// its walk while the replicas' answers disagree: a round whose answers
+	// differ is repaired and read again, and only a round whose answers
+	// agree is taken into the page (a snapshot, coord_page.go). Past it the
+	// read fails with ErrTimeout. Default 8 (GUESS: a round after a repair
+	// disagrees again only if a write lands meanwhile).
+	MaxRereadRounds int
 	// MaxInFlight bounds the operations in flight; past it requests get
 	// ErrOverloaded. Default 4096 (GUESS).
 	MaxInFlight int
@@ -129,6 +136,7 @@ const (
 	DefaultSpeculativeDelay   = 20 * sim.Millisecond
 	DefaultMaxBucketsPerRead  = 128
 	DefaultMaxShortReadRounds = 8
+	DefaultMaxRereadRounds    = 8
 	DefaultMaxInFlight        = 4096
 	DefaultMaxHints           = 100_000
 	DefaultMaxHintWindow      = 3 * 60 * 60 * sim.Second
@@ -161,6 +169,7 @@ func (o CoordinatorOptions) withDefaults() (CoordinatorOptions, error) {
 		{&o.MaxPageSize, DefaultMaxPageSize, "max page size"},
 		{&o.MaxBucketsPerRead, DefaultMaxBucketsPerRead, "max buckets per read"},
 		{&o.MaxShortReadRounds, DefaultMaxShortReadRounds, "max short read rounds"},
+		{&o.MaxRereadRounds, DefaultMaxRereadRounds, "max reread rounds"},
 		{&o.MaxInFlight, DefaultMaxInFlight, "max in flight"},
 		{&o.MaxHints, DefaultMaxHints, "max hints"},
 		{&o.HintBatch, DefaultHintBatch, "hint batch"},
@@ -226,6 +235,7 @@ type CoordinatorStats struct {
 	ShortReads      uint64 // extra rounds of short read protection
 	RepairWrites    uint64 // writes sent by read repair
 	BlockingRepairs uint64 // read rounds that waited for their repairs
+	Rereads         uint64 // scan rounds read again because their answers disagreed
 	HintsStored     uint64
 	HintsDropped    uint64 // over MaxHints or MaxHintWindow, or hints off
 	HintsDelivered  uint64

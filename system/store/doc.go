@@ -111,6 +111,19 @@
 //     replicas, and every later QUORUM read sees it, even for a write
 //     whose caller got an error (swarm seed 1651 showed the read that
 //     went back in time when the repair died with its replica).
+//  5. A scan round whose answers disagreed (one lacked a row or a cell
+//     another had) is not taken into the page even once repaired: the
+//     answers may have been taken seconds apart (a request held back by a
+//     partition, a slow replica), and their union can hold a message Y
+//     without a message X acknowledged before Y was sent. So after its
+//     repairs the coordinator reads the same range again, and takes only a
+//     round whose answers agree, at most MaxRereadRounds (8) times per
+//     place in the walk (then ErrTimeout). A round whose answers agree is
+//     the channel at the instant of its earliest answer (coord_page.go,
+//     "Snapshots"), and a backwards walk (the latest page, or Before)
+//     reads older IDs at later instants, so its page is a log's newest
+//     messages at one instant. Swarm seed 16782 found the page that was
+//     not (TestPageReadIsSnapshot).
 //
 // # Consistency levels
 //
@@ -138,6 +151,12 @@
 //   - Pages hold 1 to 100 messages, newest first; other sizes get
 //     ErrPageSize. A page can come back short, never with a gap, when
 //     replicas disagree on deletes beyond MaxShortReadRounds.
+//   - A QUORUM or ALL page of the latest messages (or before Before) is
+//     the channel at one instant between the read's call and its reply:
+//     it never holds a message without one acknowledged before that
+//     message was sent (given IDs minted in request order, as guilds do).
+//     Cassandra promises less: its partition reads merge answers taken at
+//     different moments, which swarm seed 16782 showed breaking this.
 //   - Every request gets exactly one reply or, from the Client, ErrNoReply
 //     after its timeout (10 s).
 //   - Snowflakes: unique and increasing per generator whatever the clock
@@ -252,12 +271,11 @@
 //   - Memtable flush, SSTables, compaction, tombstone expiry (gc_grace) and
 //     commit log segment recycling: today the log grows for ever and a
 //     restart replays all of it.
-//   - Snapshot page reads: a round merges replicas' answers taken at
-//     different moments, so a read overlapping writes can return a newer
-//     message without an older one acknowledged before the newer was sent
-//     (swarm seed 16782: one answer 2.3 s older than the other, a request
-//     held back by a partition). Cassandra's partition reads do the same;
-//     the scenarios' checker requires a channel's reads to form a log.
+//   - Snapshot forward pages: a page read after After that takes more
+//     than one round (buckets, short read rounds) reads newer IDs at later
+//     instants, so it can hold a message without an older one acknowledged
+//     after its earlier round; each round is a snapshot, the page is not.
+//     No workload reads forwards yet.
 //   - Hints on disk, anti-entropy repair (Merkle trees), ring membership
 //     changes (bootstrap, decommission, streaming), a latency-driven
 //     snitch and speculative retry, idempotent writes (a nonce, so that a
