@@ -237,7 +237,7 @@ var Mutations = []Mutation{
 		// Only runs whose reads go through the data services walk this
 		// path: a read right after an acknowledged post is served the
 		// page from before it.
-		Runs: []string{"chat-basic:read-path=data-services", "hot-channel:read-path=data-services", "swarm:read-path=data-services"},
+		Runs: []string{"chat-basic:read-path=data-services", "hot-channel:read-path=data-services", "swarm:read-path=data-services", "mixed"},
 	},
 	{
 		Name: "client-zombie-check-off",
@@ -277,9 +277,47 @@ var Mutations = []Mutation{
 			Find:    "\t\t\tg.leave(ctx, g.sessions[i].pid, true)\n",
 			Replace: "",
 		}},
-		// No scenario of the catalogue removes members yet: the mixed
-		// scenario (kicks, bans, re-adds) will catch it.
-		Runs: []string{"celebrity-join"},
+		Runs: []string{"mixed"},
+	},
+	{
+		Name: "ban-not-kept",
+		Bug:  "the guild adds a banned user back: MemberAdd ignores the ban list",
+		File: "system/guild/guild.go",
+		Edits: []Edit{{
+			Find:    "\tif _, ok := g.members[user]; !ok && (!add || g.banned(ctx, user)) {\n",
+			Replace: "\tif _, ok := g.members[user]; !ok && !add {\n",
+		}},
+		Runs: []string{"mixed"},
+	},
+	{
+		Name: "channel-delete-not-applied",
+		Bug:  "a deleted channel's viewers get CHANNEL_DELETE, but the channel stays: it takes posts and fans them out to its old viewers",
+		File: "system/guild/admin.go",
+		Edits: []Edit{{
+			Find:    "\tp.channels[ch].Deleted = true\n",
+			Replace: "",
+		}},
+		Runs: []string{"mixed"},
+	},
+	{
+		Name: "relay-ignores-overwrites",
+		Bug:  "a relay keeps the policy it started with: channel overwrites (and role permissions) changed later do not reach its fanout",
+		File: "system/guild/relay.go",
+		Edits: []Edit{{
+			Find:    "\tcase relayPolicy:\n\t\tr.pol = m.pol\n",
+			Replace: "\tcase relayPolicy:\n",
+		}},
+		Runs: []string{"mixed:fanout=relays"},
+	},
+	{
+		Name: "member-roles-change-ignored",
+		Bug:  "the guild drops MemberSetRoles: a member whose role was revoked keeps seeing the role's channels",
+		File: "system/guild/guild.go",
+		Edits: []Edit{{
+			Find:    "\tcase MemberSetRoles:\n\t\tg.setMember(ctx, m.User, m.Roles, false)\n",
+			Replace: "\tcase MemberSetRoles:\n",
+		}},
+		Runs: []string{"mixed"},
 	},
 	{
 		Name: "edit-needs-manage-messages",
