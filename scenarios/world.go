@@ -91,6 +91,9 @@ func topology(s *Scenario, seed uint64, o Options, buggify bool) deploy.Topology
 	t.Guild.Fanout = o.Fanout
 	t.Guild.WriteConsistency = consistencies[o.Consistency]
 	t.Replica = store.ReplicaOptions{Engine: store.Options{Sync: syncPolicies[o.StoreSync]}}
+	ts, err := store.ParseTimestamps(o.Timestamps)
+	sim.Assert(err == nil, "scenarios: the timestamps were validated")
+	t.Coordinator.Timestamps = ts
 	return t
 }
 

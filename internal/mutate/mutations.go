@@ -269,4 +269,10 @@ var Mutations = []Mutation{
 		Bug:  "legitimate but unsafe: storage nodes sync their commit log every 10 s (Cassandra's default)",
 		Runs: []string{"swarm:store-sync=periodic"},
 	},
+	{
+		Name: "setting:timestamps=coordinator-clock",
+		Bug: "legitimate but unsafe: the store stamps edits, deletes and reactions with the coordinator's clock as is (Cassandra's way), " +
+			"and store-1's clock runs 20 s behind when the guilds move to it",
+		Runs: []string{"lifecycle:timestamps=coordinator-clock:faults=clock-skew store-1 -20s at +0s for 29s; crash store-0 at +8s for 4s"},
+	},
 }

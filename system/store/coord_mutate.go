@@ -18,7 +18,9 @@ import (
 // the coordinator's clock: a coordinator whose clock runs behind the one
 // that wrote the message would otherwise write a delete older than the
 // insert, which last-write-wins would ignore, and acknowledge a delete that
-// deleted nothing.
+// deleted nothing. CoordinatorOptions.Timestamps = TimestampsCoordinatorClock
+// does exactly that, as Cassandra does (timestamps.go): an unsafe setting
+// the lifecycle checker must catch.
 
 // mutation is an edit, delete or reaction as the coordinator carries it
 // from its request to its write.
@@ -110,7 +112,7 @@ func (c *Coordinator) pointMerged(ctx *sim.Ctx, op *coordOp, merged []row) {
 			ErrNotAuthor, op.mut.verb(), op.message, channel, op.mut.author, m.Author))
 		return
 	}
-	at := max(ctx.Now(), r.newest()+1)
+	at := c.opts.Timestamps.changeTimestamp(ctx.Now(), r.newest())
 	var w Write
 	switch op.kind {
 	case opEdit:
