@@ -65,6 +65,7 @@ const (
 	opEdit
 	opDelete
 	opReact
+	opPin
 	opPage
 )
 

@@ -298,6 +298,9 @@ func (c *Coordinator) Receive(ctx *sim.Ctx, msg any) {
 	case ReactMessage:
 		c.stats.Requests++
 		c.startMutation(ctx, mutation{kind: opReact, req: m.ID, channel: m.Channel, message: m.Message, content: m.Key, remove: m.Remove}, m.Consistency)
+	case PinMessage:
+		c.stats.Requests++
+		c.startMutation(ctx, mutation{kind: opPin, req: m.ID, channel: m.Channel, message: m.Message, remove: m.Unpin}, m.Consistency)
 	case ReadPage:
 		c.stats.Requests++
 		c.startPage(ctx, m)

@@ -75,3 +75,35 @@ func TestParseTimestamps(t *testing.T) {
 	_, err = store.NewCoordinator(store.CoordinatorOptions{Nodes: []sim.NodeID{1}, Timestamps: 7})
 	require.ErrorIs(t, err, store.ErrCoordinatorOptions)
 }
+
+// TestPinUnpin: a pin sets the message's pinned cell, an unpin clears it,
+// and both are refused on a deleted message like an edit.
+func TestPinUnpin(t *testing.T) {
+	ct := newClusterTest(t, clusterConfig{seed: 2, storage: 3})
+	p, s := ct.scriptClient(ct.nodes...)
+	m := ct.write(p, s, clusterChannel, "hello", store.Quorum)
+	require.NoError(t, m.Err)
+	pin := func(unpin bool) store.Result {
+		return ct.call(p, s, func(ctx *sim.Ctx, c *store.Client) (store.RequestID, error) {
+			return c.Pin(ctx, store.PinMessage{Channel: clusterChannel, Message: m.Message, Unpin: unpin})
+		})
+	}
+	pinned := func() bool {
+		page := ct.read(p, s, store.Query{Channel: clusterChannel, Limit: 100}, store.Quorum)
+		require.NoError(t, page.Err)
+		require.Len(t, page.Messages, 1)
+		return page.Messages[0].Pinned
+	}
+	require.False(t, pinned(), "a new message is not pinned")
+	require.NoError(t, pin(false).Err)
+	require.True(t, pinned(), "after the pin")
+	require.NoError(t, pin(true).Err)
+	require.False(t, pinned(), "after the unpin")
+	require.NoError(t, pin(false).Err)
+	require.True(t, pinned(), "pinned again")
+	del := ct.call(p, s, func(ctx *sim.Ctx, c *store.Client) (store.RequestID, error) {
+		return c.Delete(ctx, store.DeleteMessage{Channel: clusterChannel, Message: m.Message})
+	})
+	require.NoError(t, del.Err)
+	require.ErrorIs(t, pin(true).Err, store.ErrMessageDeleted)
+}
