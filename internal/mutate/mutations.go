@@ -72,6 +72,16 @@ var Mutations = []Mutation{
 		Runs: []string{"lifecycle"},
 	},
 	{
+		Name: "unpin-written-as-pin",
+		Bug:  "the guild sends an unpin to the store as a pin: acknowledged and dispatched as an unpin, the message stays pinned",
+		File: "system/guild/lifecycle.go",
+		Edits: []Edit{{
+			Find:    "			Unpin: m.Unpin, Consistency: g.o.WriteConsistency})",
+			Replace: "			Unpin: false, Consistency: g.o.WriteConsistency})",
+		}},
+		Runs: []string{"lifecycle"},
+	},
+	{
 		Name: "resume-replays-from-s",
 		Bug:  "a Resume replays from the client's s instead of s+1 (the client gets s again)",
 		File: "system/gateway/resume.go",

@@ -141,13 +141,16 @@ func (c *Client) onStoreResult(r store.Result) {
 	}
 	c.record(Record{Kind: KindHistory, Seq: uint64(len(r.Messages)), ID: channel})
 	for _, m := range r.Messages {
-		// A message's edit and reactions come before it: the page is
+		// A message's edit, reactions and pin come before it: the page is
 		// complete with its last KindHistoryMessage.
 		if m.EditedAt != 0 {
 			c.record(Record{Kind: KindHistoryEdit, ID: uint64(m.ID), Seq: ContentHash(m.Content)})
 		}
 		for k := range strings.FieldsSeq(m.Reactions) {
 			c.record(Record{Kind: KindHistoryReaction, ID: uint64(m.ID), Seq: ContentHash(k)})
+		}
+		if m.Pinned {
+			c.record(Record{Kind: KindHistoryPinned, ID: uint64(m.ID)})
 		}
 		c.record(Record{Kind: KindHistoryMessage, ID: uint64(m.ID), Seq: uint64(m.Author)})
 	}

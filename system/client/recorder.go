@@ -40,6 +40,9 @@ const (
 	KindChangeFailed                    // Seq: the nonce; ID: SendRejected, SendTimedOut or SendRefused
 	KindHistoryEdit                     // the next KindHistoryMessage was edited: ID: the message; Seq: ContentHash of its content
 	KindHistoryReaction                 // the next KindHistoryMessage has a reaction: ID: the message; Seq: ContentHash of its key
+	KindPin                             // a pin sent: Seq: its nonce; ID: the message
+	KindUnpin                           // an unpin sent: as KindPin
+	KindHistoryPinned                   // the next KindHistoryMessage is pinned: ID: the message
 )
 
 var kindNames = [...]string{
@@ -54,6 +57,7 @@ var kindNames = [...]string{
 	KindEdit:     "edit", KindDelete: "delete", KindBulkDelete: "bulk-delete", KindReactAdd: "react-add",
 	KindReactRemove: "react-remove", KindChangeArg: "change-arg", KindChangeAck: "change-ack",
 	KindChangeFailed: "change-failed", KindHistoryEdit: "history-edit", KindHistoryReaction: "history-reaction",
+	KindPin: "pin", KindUnpin: "unpin", KindHistoryPinned: "history-pinned",
 }
 
 func (k Kind) String() string {
