@@ -209,9 +209,19 @@ func TestCoordinatorClockTimestampsLoseChanges(t *testing.T) {
 						t.Logf("seed %d, coordinator-clock: %s", seed, oneLine(v.Detail, 300))
 					}
 				}
+				// No checker may say Illegal with the default. Porcupine's
+				// search has a wall-clock budget (10 s): on a loaded machine
+				// it may say Unknown on these 800-operation channels, which
+				// is no verdict on the timestamps.
 				safe := Run("lifecycle", seed, Options{Faults: schedule})
-				require.True(t, safe.Ok(), "seed %d, read-bumped: %s", seed, safe)
+				require.NoError(t, safe.Err, "seed %d, read-bumped", seed)
 				require.Equal(t, "read-bumped", safe.Options.Timestamps)
+				for _, v := range safe.Verdicts {
+					require.NotEqual(t, check.Illegal, v.Result, "seed %d, read-bumped: %s", seed, safe)
+					if v.Result != check.Ok {
+						t.Logf("seed %d, read-bumped: %s", seed, oneLine(v.String(), 200))
+					}
+				}
 			}
 			require.Positive(t, caught, "%d seeds of lifecycle with %q and coordinator-clock timestamps passed: want the lifecycle model to find a lost change", seeds, schedule)
 		})
