@@ -8,7 +8,7 @@ import (
 )
 
 // lifecycle is the chat-basic world whose members also edit, delete, bulk
-// delete and react to the channel's messages, so that every step of the
+// delete, react to, pin and unpin the channel's messages, so that every step of the
 // message lifecycle runs end to end: the guild's permission checks, the
 // store's point reads and writes, the dispatches, and the lifecycle model's
 // judgement (check/chanmap.go). Opt-in as its own scenario: the others'
@@ -16,7 +16,7 @@ import (
 func lifecycle() *Scenario {
 	return &Scenario{
 		Name:        "lifecycle",
-		Description: "steady chat with edits, deletes, bulk deletes and reactions (the message lifecycle), no faults",
+		Description: "steady chat with edits, deletes, bulk deletes, reactions and pins (the message lifecycle), no faults",
 		Defaults:    Options{Liveness: 130 * sim.Second},
 		Workload: func(sw *World, r *sim.Rand) {
 			SteadyChat(sw, r)
@@ -28,7 +28,8 @@ func lifecycle() *Scenario {
 // LifecycleChat plans, about every `every` per guild, one lifecycle request
 // by an online member: an edit of one of their own acknowledged messages,
 // a delete (their own, or anyone's: without MANAGE_MESSAGES the guild
-// refuses it), a bulk delete of two, or a reaction added or removed. Which
+// refuses it), a bulk delete of two, a reaction added or removed, or a pin
+// or unpin (refused without MANAGE_MESSAGES, which half the members hold). Which
 // message is decided when the request is due, from what the clients
 // recorded by then (an ID is known only once acknowledged), so the plan
 // depends on the run only through the run's own deterministic records.
@@ -49,7 +50,7 @@ func lifecycleChatExcept(sw *World, r *sim.Rand, every sim.Duration, skip map[ui
 		}
 		for t := o.Warmup + r.Duration(0, 2*every); t < end; t += r.Duration(1, 2*every) {
 			c := gi.Online[r.Intn(len(gi.Online))]
-			kind, pick := r.Intn(10), r.Intn(1<<30)
+			kind, pick := r.Intn(12), r.Intn(1<<30)
 			guildID := gi.ID
 			sw.At(t, "lifecycle", func() { lc.act(c, guildID, kind, pick) })
 		}
@@ -92,7 +93,7 @@ func (lc *lifecycleState) catchUp() {
 	}
 }
 
-// act sends client c's request of the given kind (0-9), on a message
+// act sends client c's request of the given kind (0-11), on a message
 // chosen by pick among those acknowledged so far in guild g's channels.
 func (lc *lifecycleState) act(c uint32, g uint64, kind, pick int) {
 	lc.catchUp()
@@ -129,8 +130,10 @@ func (lc *lifecycleState) act(c uint32, g uint64, kind, pick int) {
 		msg = client.BulkDelete{Guild: g, Channel: m.channel, Messages: []uint64{ids[k], ids[k+1]}, Nonce: nonce}
 	case kind < 9:
 		msg = client.AddReaction{Guild: g, Channel: m.channel, Message: m.id, Emoji: emojis[pick%len(emojis)], Nonce: nonce}
-	default:
+	case kind < 10:
 		msg = client.RemoveReaction{Guild: g, Channel: m.channel, Message: m.id, Emoji: emojis[pick%len(emojis)], Nonce: nonce}
+	default: // pin (10) or unpin (11)
+		msg = client.PinMessage{Guild: g, Channel: m.channel, Message: m.id, Unpin: kind == 11, Nonce: nonce}
 	}
 	lc.sw.W.Send(pid, msg)
 }

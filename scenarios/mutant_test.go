@@ -26,7 +26,8 @@ import (
 // checkers and never stopping (the unmutated tree's fingerprints).
 //
 // A run is a scenario name followed by option overrides, each ":key=value"
-// (fanout, consistency, store-sync); runs are separated by commas. The
+// (fanout, consistency, store-sync, timestamps, faults: a schedule as
+// --faults takes it, which has neither ':' nor ','); runs are separated by commas. The
 // test fails when a run is not Ok, so on the unmutated tree it is a plain
 // regression test of the runs it is given. Skipped unless
 // GUILDSIM_MUTANT_RUNS is set.
@@ -97,7 +98,7 @@ type mutantRun struct {
 
 // parseMutantRuns reads GUILDSIM_MUTANT_RUNS: runs separated by commas,
 // each a scenario name and ":key=value" overrides (fanout, consistency,
-// store-sync, read-path).
+// store-sync, read-path, timestamps, faults).
 func parseMutantRuns(spec string) ([]mutantRun, error) {
 	var out []mutantRun
 	for _, one := range strings.Split(spec, ",") {
@@ -123,8 +124,13 @@ func parseMutantRuns(spec string) ([]mutantRun, error) {
 				mr.Options.ReadConsistency = v
 			case "read-path":
 				mr.Options.ReadPath = v
+			case "timestamps":
+				mr.Options.Timestamps = v
+			case "faults":
+				// A schedule has no ':' nor ',': "clock-skew store-1 -5s at +0s for 29s".
+				mr.Options.Faults = v
 			default:
-				return nil, fmt.Errorf("run %q: option %q: want fanout, consistency, read-consistency, read-path or store-sync", one, k)
+				return nil, fmt.Errorf("run %q: option %q: want fanout, consistency, read-consistency, read-path, store-sync, timestamps or faults", one, k)
 			}
 		}
 		if _, err := Resolve(mr.Scenario, mr.Options); err != nil {

@@ -91,6 +91,15 @@ type Options struct {
 	// channel's data-service instance (dataServiceNodes of them), which
 	// coalesces concurrent reads of a channel and caches hot ones.
 	ReadPath string
+	// Timestamps is where the store's coordinators take the last-write-wins
+	// timestamps of edits, deletes, reactions and pins from [read-bumped:
+	// the coordinator's clock bumped past what the change's point read
+	// saw; coordinator-clock: the clock as is, Cassandra's, legitimate but
+	// unsafe: with a store node's clock behind, an acknowledged edit or
+	// delete loses to an older one, and the lifecycle model catches it].
+	// Only runs with lifecycle requests (the lifecycle scenario) see a
+	// difference: posts are stamped with the clock either way.
+	Timestamps string
 
 	// Buggify turns sim's buggify points in system code on for this run
 	// [off; swarm draws it per seed as well]: rare but legal timings (a
@@ -196,6 +205,9 @@ func (o Options) Validate() error {
 	if _, ok := syncPolicies[o.StoreSync]; !ok {
 		return fmt.Errorf("guildsim: --store-sync %q: must be batch or periodic", o.StoreSync)
 	}
+	if _, err := store.ParseTimestamps(o.Timestamps); err != nil {
+		return fmt.Errorf("guildsim: --timestamps %q: must be read-bumped or coordinator-clock", o.Timestamps)
+	}
 	for _, l := range o.limits() {
 		if l.value >= l.lo && l.value <= l.hi {
 			continue
@@ -260,6 +272,9 @@ func (o Options) withDefaults(def Options) Options {
 	if o.ReadPath == "" {
 		o.ReadPath = def.ReadPath
 	}
+	if o.Timestamps == "" {
+		o.Timestamps = def.Timestamps
+	}
 	o.Buggify = o.Buggify || def.Buggify
 	return o
 }
@@ -272,6 +287,7 @@ var baseOptions = Options{
 	Warmup: 5 * sim.Second, Safety: 30 * sim.Second, Liveness: 150 * sim.Second,
 	LivenessBound: 120 * sim.Second, Fanout: guild.FanoutPerNode,
 	Consistency: "quorum", StoreSync: "batch", ReadConsistency: "quorum", ReadPath: "coordinators",
+	Timestamps: store.TimestampsReadBumped.String(),
 }
 
 // Lines renders the options, one "name=value" line each, for the run's
@@ -282,7 +298,7 @@ func (o Options) Lines() []string {
 		fmt.Sprintf("guilds=%d channels=%d members=%d online-percent=%d", o.Guilds, o.Channels, o.Members, o.OnlinePercent),
 		fmt.Sprintf("post-every=%s read-every=%s max-per-channel=%d fanout=%s", o.PostEvery, o.ReadEvery, o.MaxPerChannel, o.Fanout),
 		fmt.Sprintf("warmup=%s safety=%s liveness=%s liveness-bound=%s", o.Warmup, o.Safety, o.Liveness, o.LivenessBound),
-		fmt.Sprintf("consistency=%s read-consistency=%s store-sync=%s read-path=%s", o.Consistency, o.ReadConsistency, o.StoreSync, o.ReadPath),
+		fmt.Sprintf("consistency=%s read-consistency=%s store-sync=%s read-path=%s timestamps=%s", o.Consistency, o.ReadConsistency, o.StoreSync, o.ReadPath, o.Timestamps),
 	}
 	if o.Buggify {
 		lines = append(lines, "buggify=on")

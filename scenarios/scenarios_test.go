@@ -1,13 +1,14 @@
 package scenarios
 
 import (
-	"slices"
-
 	"fmt"
-	"github.com/guildsim/guildsim/scenarios/check"
 	"os"
+	"slices"
 	"strconv"
 	"testing"
+
+	"github.com/guildsim/guildsim/scenarios/check"
+	"github.com/stretchr/testify/require"
 )
 
 // seedsPerScenario is how many seeds each scenario runs in go test.
@@ -172,6 +173,57 @@ func TestUnsafeSettingsFail(t *testing.T) {
 				}
 			}
 			t.Fatalf("60 seeds passed %v: want one of %v to fail", c.opts.Lines(), c.checkers)
+		})
+	}
+}
+
+// skewedStoreSchedules put a storage node's clock out of step while the
+// lifecycle runs: store-1 20 s behind while store-0, every guild's
+// coordinator until then, crashes and the guilds move to store-1 (the
+// skew between nodes Jepsen showed in Cassandra); and store-0's own clock
+// set 5 s back in the middle of the run.
+var skewedStoreSchedules = []string{
+	"clock-skew store-1 -20s at +0s for 29s; crash store-0 at +8s for 4s",
+	"clock-skew store-0 -5s at +10s for 19s",
+}
+
+// TestCoordinatorClockTimestampsLoseChanges: with the store's
+// last-write-wins timestamps taken from the coordinator's clock as is
+// (--timestamps coordinator-clock, Cassandra's way), a change coordinated
+// by a node whose clock runs behind is stamped older than the write it
+// follows and loses to it: the lifecycle model finds the channel not
+// linearizable. The same seeds and schedules with the default
+// (read-bumped) pass every checker.
+func TestCoordinatorClockTimestampsLoseChanges(t *testing.T) {
+	const seeds = 4
+	for _, schedule := range skewedStoreSchedules {
+		t.Run(schedule, func(t *testing.T) {
+			t.Parallel()
+			caught := 0
+			for seed := uint64(1); seed <= seeds; seed++ {
+				unsafe := Run("lifecycle", seed, Options{Timestamps: "coordinator-clock", Faults: schedule})
+				require.NoError(t, unsafe.Err, "seed %d", seed)
+				for _, v := range unsafe.Verdicts {
+					if v.Checker == "porcupine" && v.Result == check.Illegal {
+						caught++
+						t.Logf("seed %d, coordinator-clock: %s", seed, oneLine(v.Detail, 300))
+					}
+				}
+				// No checker may say Illegal with the default. Porcupine's
+				// search has a wall-clock budget (10 s): on a loaded machine
+				// it may say Unknown on these 800-operation channels, which
+				// is no verdict on the timestamps.
+				safe := Run("lifecycle", seed, Options{Faults: schedule})
+				require.NoError(t, safe.Err, "seed %d, read-bumped", seed)
+				require.Equal(t, "read-bumped", safe.Options.Timestamps)
+				for _, v := range safe.Verdicts {
+					require.NotEqual(t, check.Illegal, v.Result, "seed %d, read-bumped: %s", seed, safe)
+					if v.Result != check.Ok {
+						t.Logf("seed %d, read-bumped: %s", seed, oneLine(v.String(), 200))
+					}
+				}
+			}
+			require.Positive(t, caught, "%d seeds of lifecycle with %q and coordinator-clock timestamps passed: want the lifecycle model to find a lost change", seeds, schedule)
 		})
 	}
 }

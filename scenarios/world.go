@@ -108,6 +108,9 @@ func topology(s *Scenario, seed uint64, o Options, buggify bool) deploy.Topology
 	// liveness checker requires it. A run without resyncs reads nothing
 	// more.
 	t.Client.Backfill = true
+	ts, err := store.ParseTimestamps(o.Timestamps)
+	sim.Assert(err == nil, "scenarios: the timestamps were validated")
+	t.Coordinator.Timestamps = ts
 	return t
 }
 

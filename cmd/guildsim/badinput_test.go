@@ -76,6 +76,7 @@ func TestBadInput(t *testing.T) {
 		{[]string{"run", "--seed", "18446744073709551616"}, "guildsim run: --seed 18446744073709551616: a seed is an unsigned 64-bit integer"},
 		{[]string{"run", "--consistency", "two"}, `guildsim run: --consistency "two": must be one, quorum or all`},
 		{[]string{"run", "--store-sync", "never"}, `guildsim run: --store-sync "never": must be batch or periodic`},
+		{[]string{"run", "--timestamps", "guild-clock"}, `guildsim run: --timestamps "guild-clock": must be read-bumped or coordinator-clock`},
 		{[]string{"run", "--regions", "9"}, "guildsim run: --regions 9: must be between 1 and 8"},
 		{[]string{"run", "--guilds", "1001"}, "guildsim run: --guilds 1001"},
 		{[]string{"run", "--online-percent", "101"}, "guildsim run: --online-percent 101"},

@@ -47,6 +47,7 @@ var optionDefs = []optionDef{
 	{name: "read-consistency", usage: "level history reads use: one, quorum or all (one is not linearizable: Porcupine is not run)", kind: 's', str: func(o *scenarios.Options) *string { return &o.ReadConsistency }},
 	{name: "store-sync", usage: "storage nodes' commit log: batch or periodic (periodic loses acknowledged writes in a crash)", kind: 's', str: func(o *scenarios.Options) *string { return &o.StoreSync }},
 	{name: "read-path", usage: "where history reads go: coordinators, or data-services (3 data-service nodes that coalesce reads and cache hot channels)", kind: 's', str: func(o *scenarios.Options) *string { return &o.ReadPath }},
+	{name: "timestamps", usage: "where the store's last-write-wins timestamps of edits, deletes, reactions and pins come from: read-bumped, or coordinator-clock (unsafe under clock skew: the lifecycle checker catches it)", kind: 's', str: func(o *scenarios.Options) *string { return &o.Timestamps }},
 	{name: "buggify", usage: "turn the buggify sites of system code on: rare but legal timings become common (swarm also draws it per seed)", kind: 'b', bool: func(o *scenarios.Options) *bool { return &o.Buggify }},
 }
 

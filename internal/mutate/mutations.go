@@ -72,6 +72,16 @@ var Mutations = []Mutation{
 		Runs: []string{"lifecycle"},
 	},
 	{
+		Name: "unpin-written-as-pin",
+		Bug:  "the guild sends an unpin to the store as a pin: acknowledged and dispatched as an unpin, the message stays pinned",
+		File: "system/guild/lifecycle.go",
+		Edits: []Edit{{
+			Find:    "			Unpin: m.Unpin, Consistency: g.o.WriteConsistency})",
+			Replace: "			Unpin: false, Consistency: g.o.WriteConsistency})",
+		}},
+		Runs: []string{"lifecycle"},
+	},
+	{
 		Name: "resume-replays-from-s",
 		Bug:  "a Resume replays from the client's s instead of s+1 (the client gets s again)",
 		File: "system/gateway/resume.go",
@@ -349,5 +359,11 @@ var Mutations = []Mutation{
 		Name: "setting:store-sync=periodic",
 		Bug:  "legitimate but unsafe: storage nodes sync their commit log every 10 s (Cassandra's default)",
 		Runs: []string{"swarm:store-sync=periodic"},
+	},
+	{
+		Name: "setting:timestamps=coordinator-clock",
+		Bug: "legitimate but unsafe: the store stamps edits, deletes and reactions with the coordinator's clock as is (Cassandra's way), " +
+			"and store-1's clock runs 20 s behind when the guilds move to it",
+		Runs: []string{"lifecycle:timestamps=coordinator-clock:faults=clock-skew store-1 -20s at +0s for 29s; crash store-0 at +8s for 4s"},
 	},
 }

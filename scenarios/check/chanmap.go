@@ -9,8 +9,8 @@ import (
 )
 
 // The Porcupine model of the message lifecycle: per channel, a map message
-// -> (content version, deleted, reactions), used when a history holds
-// edits, deletes or reactions (msglog.go's sorted set of IDs judges the
+// -> (content version, deleted, reactions, pinned), used when a history
+// holds edits, deletes, reactions or pins (msglog.go's sorted set of IDs judges the
 // runs that only post).
 //
 // State: *chanMap, the channel's messages ascending by ID, never mutated
@@ -30,6 +30,9 @@ import (
 //     an acknowledged delete fits no order). Deleting a deleted message is
 //     legal: two concurrent deletes both pass the store's point read.
 //   - reaction add/remove of key k on x: legal iff x is live; sets/clears k.
+//   - pin/unpin x: legal iff x is live; sets/clears its pinned flag. So an
+//     acknowledged pin is neither lost nor undone until an unpin, and an
+//     acknowledged unpin is never undone by an earlier pin.
 //   - read (limit): legal iff the page is the newest len(page) live
 //     messages with their versions and reactions, and, when shorter than
 //     its limit, all of them.
@@ -51,10 +54,12 @@ const (
 	mapReactAdd
 	mapReactRemove
 	mapRead
+	mapPin
+	mapUnpin
 )
 
 var mapOpNames = [...]string{mapCreate: "create", mapEdit: "edit", mapDelete: "delete",
-	mapReactAdd: "react-add", mapReactRemove: "react-remove", mapRead: "read"}
+	mapReactAdd: "react-add", mapReactRemove: "react-remove", mapRead: "read", mapPin: "pin", mapUnpin: "unpin"}
 
 // mapInput is an operation's input.
 type mapInput struct {
@@ -73,6 +78,7 @@ type pageEntry struct {
 	ID        uint64
 	Version   uint64
 	Reactions []uint64 // ascending
+	Pinned    bool
 }
 
 // mapOutput is a read's page, newest first (nil for other operations).
@@ -83,6 +89,7 @@ type msgState struct {
 	version   uint64
 	deleted   bool
 	reactions []uint64 // ascending
+	pinned    bool
 }
 
 type chanMap struct{ msgs []msgState }
@@ -180,6 +187,8 @@ func applyMap(st *chanMap, in mapInput) (*chanMap, bool) {
 		case in.Op == mapReactRemove && on:
 			m.reactions = slices.Delete(slices.Clone(m.reactions), k, k+1)
 		}
+	case mapPin, mapUnpin:
+		m.pinned = in.Op == mapPin
 	default:
 		return st, false
 	}
@@ -204,7 +213,7 @@ func readFits(st *chanMap, limit int, page []pageEntry) bool {
 			return limit == 0 || len(page) >= limit
 		}
 		p := &page[k]
-		if p.ID != m.id || p.Version != m.version || !slices.Equal(p.Reactions, m.reactions) {
+		if p.ID != m.id || p.Version != m.version || !slices.Equal(p.Reactions, m.reactions) || p.Pinned != m.pinned {
 			return false
 		}
 		k++
@@ -226,7 +235,8 @@ func mapEqual(a, b any) bool {
 		mb = sb.msgs
 	}
 	return slices.EqualFunc(ma, mb, func(x, y msgState) bool {
-		return x.id == y.id && x.version == y.version && x.deleted == y.deleted && slices.Equal(x.reactions, y.reactions)
+		return x.id == y.id && x.version == y.version && x.deleted == y.deleted && x.pinned == y.pinned &&
+			slices.Equal(x.reactions, y.reactions)
 	})
 }
 
@@ -240,6 +250,9 @@ func mapHash(s any) uint64 {
 		x := mixID(m.id) ^ mixID(m.version+1)*3
 		if m.deleted {
 			x = ^x
+		}
+		if m.pinned {
+			x += 0x9e3779b97f4a7c15
 		}
 		for _, r := range m.reactions {
 			x += mixID(r)
@@ -272,6 +285,9 @@ func describeMapOp(in mapInput, out mapOutput) string {
 			if len(p.Reactions) > 0 {
 				fmt.Fprintf(&b, "(%d reactions)", len(p.Reactions))
 			}
+			if p.Pinned {
+				b.WriteString("(pinned)")
+			}
 		}
 		return fmt.Sprintf("read(limit %d) -> [%s]", in.Limit, b.String())
 	case mapEdit:
@@ -300,6 +316,9 @@ func describeMap(state any) string {
 		}
 		if len(m.reactions) > 0 && !m.deleted {
 			fmt.Fprintf(&b, "+%dr", len(m.reactions))
+		}
+		if m.pinned && !m.deleted {
+			b.WriteString(":pinned")
 		}
 	}
 	return b.String() + " } newest first"

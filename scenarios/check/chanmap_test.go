@@ -36,6 +36,13 @@ func react(c int, call, ret int64, id, key uint64, remove bool) porcupine.Operat
 	}
 	return mop(c, call, ret, mapInput{Op: op, Messages: []uint64{id}, Value: key})
 }
+func pin(c int, call, ret int64, id uint64, unpin bool) porcupine.Operation {
+	op := mapPin
+	if unpin {
+		op = mapUnpin
+	}
+	return mop(c, call, ret, mapInput{Op: op, Messages: []uint64{id}})
+}
 func read(c int, call, ret int64, limit int, page ...pageEntry) porcupine.Operation {
 	return mop(c, call, ret, mapInput{Op: mapRead, Limit: limit}, page...)
 }
@@ -81,7 +88,29 @@ func TestChannelMapModel(t *testing.T) {
 			read(2, 60, 70, 10, pageEntry{ID: 100, Reactions: []uint64{1}}),
 		}, porcupine.Illegal},
 
+		{"pin lost: acknowledged, then a read shows the message unpinned", []porcupine.Operation{
+			create(1, 0, 10, 100), pin(1, 20, 30, 100, false),
+			read(2, 40, 50, 10, pageEntry{ID: 100}),
+		}, porcupine.Illegal},
+		{"unpin undone: pin, unpin acknowledged, a later read shows it pinned", []porcupine.Operation{
+			create(1, 0, 10, 100), pin(1, 20, 30, 100, false), pin(2, 40, 50, 100, true),
+			read(3, 60, 70, 10, pageEntry{ID: 100, Pinned: true}),
+		}, porcupine.Illegal},
+		{"pin of a deleted message acknowledged", []porcupine.Operation{
+			create(1, 0, 10, 100), del(1, 20, 30, 100), pin(2, 40, 50, 100, false),
+		}, porcupine.Illegal},
+
 		// ---- legal histories ----
+		{"concurrent pin and unpin: either may win", []porcupine.Operation{
+			create(1, 0, 10, 100), pin(1, 20, 40, 100, false), pin(2, 25, 45, 100, true),
+			read(3, 50, 60, 10, pageEntry{ID: 100, Pinned: true}),
+			read(3, 70, 80, 10, pageEntry{ID: 100, Pinned: true}),
+		}, porcupine.Ok},
+		{"a pin that timed out may show up", []porcupine.Operation{
+			create(1, 0, 10, 100), pin(1, 20, never, 100, false),
+			read(2, 30, 40, 10, pageEntry{ID: 100}),
+			read(2, 50, 60, 10, pageEntry{ID: 100, Pinned: true}),
+		}, porcupine.Ok},
 		{"concurrent edits, A wins", []porcupine.Operation{
 			create(1, 0, 10, 100), edit(1, 20, 40, 100, 0xa), edit(2, 25, 45, 100, 0xb),
 			read(3, 50, 60, 10, pageEntry{ID: 100, Version: 0xa}),

@@ -120,10 +120,13 @@ type readOp struct {
 	// a message never edited nor reacted to.
 	versions  []uint64
 	reactions [][]uint64
+	// pinned of each of ids (KindHistoryPinned before its
+	// KindHistoryMessage): nil while no message of the page was.
+	pinned []bool
 }
 
 // changeOp is one lifecycle request (KindEdit, KindDelete, KindBulkDelete,
-// KindReactAdd, KindReactRemove) and its answer.
+// KindReactAdd, KindReactRemove, KindPin, KindUnpin) and its answer.
 type changeOp struct {
 	client     uint32
 	kind       client.Kind
@@ -172,6 +175,7 @@ func buildIndex(h *History) *index {
 	type extra struct {
 		version   uint64
 		reactions []uint64
+		pinned    bool
 	}
 	pageExtra := map[uint32]*extra{} // client -> edit and reactions of its page's next message
 	openPage := map[uint32]int{}     // client -> index in reads of a page still being filled
@@ -252,7 +256,8 @@ func buildIndex(h *History) *index {
 			if rec.Kind == client.KindHistory && rec.Seq > 0 {
 				pageWant[c] = rec.Seq
 			}
-		case client.KindEdit, client.KindDelete, client.KindBulkDelete, client.KindReactAdd, client.KindReactRemove:
+		case client.KindEdit, client.KindDelete, client.KindBulkDelete, client.KindReactAdd, client.KindReactRemove,
+			client.KindPin, client.KindUnpin:
 			op := changeOp{client: c, kind: rec.Kind, nonce: rec.Seq, calledAt: rec.At, outcome: outcomeUnknown}
 			if rec.Kind == client.KindBulkDelete {
 				op.channel = rec.ID
@@ -291,15 +296,18 @@ func buildIndex(h *History) *index {
 			if rec.Kind == client.KindChangeFailed && rec.ID == client.SendNotPermitted {
 				ix.changes[i].outcome = outcomeDenied
 			}
-		case client.KindHistoryEdit, client.KindHistoryReaction:
+		case client.KindHistoryEdit, client.KindHistoryReaction, client.KindHistoryPinned:
 			e := pageExtra[c]
 			if e == nil {
 				e = &extra{}
 				pageExtra[c] = e
 			}
-			if rec.Kind == client.KindHistoryEdit {
+			switch rec.Kind {
+			case client.KindHistoryEdit:
 				e.version = rec.Seq
-			} else {
+			case client.KindHistoryPinned:
+				e.pinned = true
+			default:
 				e.reactions = append(e.reactions, rec.Seq)
 			}
 		case client.KindHistoryMessage:
@@ -335,6 +343,12 @@ func buildIndex(h *History) *index {
 				}
 				r.versions = append(r.versions, v)
 				r.reactions = append(r.reactions, rs)
+			}
+			if (e != nil && e.pinned) || r.pinned != nil {
+				for len(r.pinned) < len(r.ids)-1 {
+					r.pinned = append(r.pinned, false)
+				}
+				r.pinned = append(r.pinned, e != nil && e.pinned)
 			}
 			if uint64(len(r.ids)) == pageWant[c] {
 				r.complete = true

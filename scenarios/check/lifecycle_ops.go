@@ -61,7 +61,7 @@ func lifecycleOperations(ix *index) []porcupine.Operation {
 		}
 	}
 	kinds := map[client.Kind]mapOp{client.KindEdit: mapEdit, client.KindDelete: mapDelete, client.KindBulkDelete: mapDelete,
-		client.KindReactAdd: mapReactAdd, client.KindReactRemove: mapReactRemove}
+		client.KindReactAdd: mapReactAdd, client.KindReactRemove: mapReactRemove, client.KindPin: mapPin, client.KindUnpin: mapUnpin}
 	for _, c := range ix.changes {
 		ch := c.channel
 		if ch == 0 && len(c.messages) > 0 {
@@ -87,6 +87,9 @@ func lifecycleOperations(ix *index) []porcupine.Operation {
 			page[k].ID = id
 			if k < len(r.versions) {
 				page[k].Version, page[k].Reactions = r.versions[k], r.reactions[k]
+			}
+			if k < len(r.pinned) {
+				page[k].Pinned = r.pinned[k]
 			}
 		}
 		op := porcupine.Operation{ClientId: int(r.client), Return: int64(r.returnedAt),

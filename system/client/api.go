@@ -157,17 +157,21 @@ func (c *Client) onStoreResult(ctx *sim.Ctx, r store.Result) {
 }
 
 // recordMessages records a page's messages, newest first: per message its
-// edit and reactions (KindHistoryEdit, KindHistoryReaction), then
+// edit, reactions and pin (KindHistoryEdit, KindHistoryReaction,
+// KindHistoryPinned), then
 // KindHistoryMessage (ID: the message; Seq: its author).
 func (c *Client) recordMessages(msgs []store.Message) {
 	for _, m := range msgs {
-		// A message's edit and reactions come before it: the page is
+		// A message's edit, reactions and pin come before it: the page is
 		// complete with its last KindHistoryMessage.
 		if m.EditedAt != 0 {
 			c.record(Record{Kind: KindHistoryEdit, ID: uint64(m.ID), Seq: ContentHash(m.Content)})
 		}
 		for k := range strings.FieldsSeq(m.Reactions) {
 			c.record(Record{Kind: KindHistoryReaction, ID: uint64(m.ID), Seq: ContentHash(k)})
+		}
+		if m.Pinned {
+			c.record(Record{Kind: KindHistoryPinned, ID: uint64(m.ID)})
 		}
 		c.record(Record{Kind: KindHistoryMessage, ID: uint64(m.ID), Seq: uint64(m.Author)})
 	}

@@ -148,7 +148,7 @@ func (c *Client) Receive(ctx *sim.Ctx, msg any) {
 		c.onSendAnswer(ctx, m.request, Record{Kind: KindSendFailed, ID: SendTimedOut}, true)
 	case ReadHistory:
 		c.readHistory(ctx, m)
-	case EditMessage, DeleteMessage, BulkDelete, AddReaction, RemoveReaction, guild.MessageChanged:
+	case EditMessage, DeleteMessage, BulkDelete, AddReaction, RemoveReaction, PinMessage, guild.MessageChanged:
 		c.onChangeCommand(ctx, m)
 	case StartTyping, SetStatus, Reconnect:
 		c.onChattyCommand(ctx, m)

@@ -11,7 +11,8 @@ import (
 // The message lifecycle after a post: a scenario sends these to a client,
 // which sends the request to the guild's process (standing for the HTTP
 // API, as posts do) and records it like a post: the request (KindEdit,
-// KindDelete, KindBulkDelete, KindReactAdd, KindReactRemove, each with the
+// KindDelete, KindBulkDelete, KindReactAdd, KindReactRemove, KindPin,
+// KindUnpin, each with the
 // scenario's Nonce, then its arguments as KindChangeArg), then
 // KindChangeAck, KindChangeFailed, or nothing. The guild answers
 // guild.MessageChanged or guild.MessageRejected.
@@ -43,6 +44,12 @@ type (
 	RemoveReaction struct {
 		Guild, Channel, Message uint64
 		Emoji                   string
+		Nonce                   uint64
+	}
+	// PinMessage pins a message (Unpin: unpins it).
+	PinMessage struct {
+		Guild, Channel, Message uint64
+		Unpin                   bool
 		Nonce                   uint64
 	}
 )
@@ -90,6 +97,14 @@ func (c *Client) onChangeCommand(ctx *sim.Ctx, msg any) bool {
 		c.change(ctx, m.Guild, KindReactRemove, m.Nonce, m.Message, []uint64{key}, func(r uint64) any {
 			return guild.RemoveReaction{Request: r, Channel: m.Channel, User: c.user, Message: m.Message, Emoji: m.Emoji}
 		})
+	case PinMessage:
+		kind := KindPin
+		if m.Unpin {
+			kind = KindUnpin
+		}
+		c.change(ctx, m.Guild, kind, m.Nonce, m.Message, nil, func(r uint64) any {
+			return guild.PinMessage{Request: r, Channel: m.Channel, User: c.user, Message: m.Message, Unpin: m.Unpin}
+		})
 	case guild.MessageChanged:
 		c.onSendAnswer(ctx, m.Request, Record{Kind: KindSendAck}, false)
 	default:
@@ -105,6 +120,7 @@ type ViewMessage struct {
 	Content   string
 	Edited    bool
 	Reactions []string // reaction keys (guild.ReactionKey), in the order added
+	Pinned    bool
 }
 
 // localView is what the client knows of its channels from dispatches:
@@ -137,6 +153,10 @@ func (c *Client) applyView(p gateway.Payload) {
 	case *guild.MessageUpdate:
 		if m := a.view[d.ID]; m != nil {
 			m.Content, m.Edited = d.Content, true
+		}
+	case *guild.MessagePinUpdate:
+		if m := a.view[d.ID]; m != nil {
+			m.Pinned = d.Pinned
 		}
 	case *guild.MessageDelete:
 		delete(a.view, d.ID)

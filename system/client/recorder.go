@@ -42,6 +42,9 @@ const (
 	KindHistoryReaction                 // the next KindHistoryMessage has a reaction: ID: the message; Seq: ContentHash of its key
 	KindBackfill                        // a backfill page after a GUILD_CREATE resync (backfill.go): Seq: its message count; ID: its channel; its messages follow as a history page's
 	KindBackfillFailed                  // a backfill read failed: ID: the channel
+	KindPin                             // a pin sent: Seq: its nonce; ID: the message
+	KindUnpin                           // an unpin sent: as KindPin
+	KindHistoryPinned                   // the next KindHistoryMessage is pinned: ID: the message
 )
 
 var kindNames = [...]string{
@@ -57,6 +60,7 @@ var kindNames = [...]string{
 	KindReactRemove: "react-remove", KindChangeArg: "change-arg", KindChangeAck: "change-ack",
 	KindChangeFailed: "change-failed", KindHistoryEdit: "history-edit", KindHistoryReaction: "history-reaction",
 	KindBackfill: "backfill", KindBackfillFailed: "backfill-failed",
+	KindPin: "pin", KindUnpin: "unpin", KindHistoryPinned: "history-pinned",
 }
 
 func (k Kind) String() string {

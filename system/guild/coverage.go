@@ -12,6 +12,7 @@ var CoverageSites = []string{
 	"guild/id-minted-ahead-of-clock",             // a snowflake minted ahead of the node's clock (the clock went back, or a restart's reservation floor)
 	"guild/lost-session-rejoined",                // a session the guild lost touch with joined again (GUILD_CREATE resync)
 	"guild/member-removed-while-online",          // a member removed while a session of theirs was in the guild
+	"guild/pin-refused-without-permission",       // a pin or unpin refused: the member lacks MANAGE_MESSAGES (or VIEW_CHANNEL, READ_MESSAGE_HISTORY)
 	"guild/post-failed-in-store",                 // the store failed a post (timeout, unavailable): MessageRejected
 	"guild/post-refused-by-checks",               // a post refused before the store: not a member, unknown channel or not permitted
 	"guild/relay-node-down",                      // the link to a relay's node broke and its sessions were set aside to rejoin

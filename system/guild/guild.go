@@ -205,6 +205,8 @@ func (g *Guild) Receive(ctx *sim.Ctx, msg any) {
 		g.react(ctx, m.Request, m.Channel, m.User, m.Message, m.Emoji, false)
 	case RemoveReaction:
 		g.react(ctx, m.Request, m.Channel, m.User, m.Message, m.Emoji, true)
+	case PinMessage:
+		g.pin(ctx, m)
 	}
 }
 

@@ -196,6 +196,24 @@ func (g *Guild) react(ctx *sim.Ctx, request, channel, user, message uint64, emoj
 	})
 }
 
+// pin pins or unpins a message: MANAGE_MESSAGES (with VIEW_CHANNEL and
+// READ_MESSAGE_HISTORY), checked here since the store knows no
+// permissions; the store checks the message is alive.
+func (g *Guild) pin(ctx *sim.Ctx, m PinMessage) {
+	ch, _, err := g.allowed(m.User, m.Channel, PermViewChannel|PermReadMessageHistory|PermManageMessages)
+	if err != nil {
+		sim.Reachable(ctx, "guild/pin-refused-without-permission")
+		g.reject(ctx, m.Request, err)
+		return
+	}
+	c := &change{request: m.Request, event: EventMessageUpdate,
+		data: &MessagePinUpdate{ID: m.Message, Channel: m.Channel, Guild: g.id, Pinned: !m.Unpin}}
+	g.enqueue(ctx, ch, c, 1, func(int) (store.RequestID, error) {
+		return g.store.Pin(ctx, store.PinMessage{Channel: store.Snowflake(m.Channel), Message: store.Snowflake(m.Message),
+			Unpin: m.Unpin, Consistency: g.o.WriteConsistency})
+	})
+}
+
 // ReactionKey is the store's key of a user's reaction: one per user and
 // emoji, as Discord keeps them.
 func ReactionKey(emoji string, user uint64) string {

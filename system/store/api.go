@@ -73,6 +73,17 @@ type ReactMessage struct {
 	Consistency Consistency
 }
 
+// PinMessage pins a message, or unpins it (Unpin): the message row's
+// pinned cell, last-write-wins like a reaction key, written after the
+// same point read (the message must be alive).
+type PinMessage struct {
+	ID          RequestID
+	Channel     Snowflake
+	Message     Snowflake
+	Unpin       bool
+	Consistency Consistency
+}
+
 // ReadPage asks for one page of a channel, as Query describes it: the
 // latest Limit messages, or the Limit just before Before, or just after
 // After. Messages come newest first.
@@ -151,6 +162,7 @@ func (m WriteMessage) WireSize() int  { return wireHeaderBytes + wireMessageByte
 func (m EditMessage) WireSize() int   { return wireHeaderBytes + wireMessageBytes + len(m.Content) }
 func (m DeleteMessage) WireSize() int { return wireHeaderBytes + wireMessageBytes }
 func (m ReactMessage) WireSize() int  { return wireHeaderBytes + wireMessageBytes + len(m.Key) }
+func (m PinMessage) WireSize() int    { return wireHeaderBytes + wireMessageBytes }
 func (m ReadPage) WireSize() int      { return wireHeaderBytes + 32 }
 func (m Ack) WireSize() int           { return wireHeaderBytes + 8 }
 func (m ErrorReply) WireSize() int    { return wireHeaderBytes + 64 }

@@ -136,6 +136,16 @@ func (c *Client) React(ctx *sim.Ctx, m ReactMessage) (RequestID, error) {
 	return id, err
 }
 
+// Pin sends m with its ID filled in, and returns the ID.
+func (c *Client) Pin(ctx *sim.Ctx, m PinMessage) (RequestID, error) {
+	id, err := c.reserve()
+	if err == nil {
+		m.ID = id
+		c.send(ctx, id, m)
+	}
+	return id, err
+}
+
 // Read sends m with its ID filled in, and returns the ID.
 func (c *Client) Read(ctx *sim.Ctx, m ReadPage) (RequestID, error) {
 	id, err := c.reserve()

@@ -42,7 +42,7 @@ var crcTable = crc32.MakeTable(crc32.Castagnoli)
 const (
 	flagDelete  = 1
 	columnShift = 1
-	flagMarker  = 1 << 5 // above the four column bits
+	flagMarker  = 1 << 6 // above the five column bits
 	crcBytes    = 4
 	// maxBodyBytes bounds a record: flags, four varints and a content of at
 	// most MaxContentBytes with its length. A longer length prefix is garbage.
@@ -83,6 +83,13 @@ func appendRecord(buf []byte, w *Write) []byte {
 		}
 		buf = append(buf, on)
 	}
+	if w.Columns&ColPinned != 0 {
+		on := byte(0)
+		if w.Pinned {
+			on = 1
+		}
+		buf = append(buf, on)
+	}
 	body := buf[start:]
 	sim.Assert(len(body) == bodySize(w), "store: commit log body size disagrees with its encoding")
 	return binary.LittleEndian.AppendUint32(buf, crc32.Checksum(body, crcTable))
@@ -103,6 +110,9 @@ func bodySize(w *Write) int {
 	}
 	if w.Columns&ColReaction != 0 {
 		n += uvarintSize(uint64(len(w.Reaction))) + len(w.Reaction) + 1
+	}
+	if w.Columns&ColPinned != 0 {
+		n++
 	}
 	return n
 }
@@ -156,6 +166,9 @@ func decodeBody(b []byte) Write {
 	if w.Columns&ColReaction != 0 {
 		w.Reaction = string(r.bytes(int(r.uvarint())))
 		w.ReactionOn = r.byte() == 1
+	}
+	if w.Columns&ColPinned != 0 {
+		w.Pinned = r.byte() == 1
 	}
 	sim.Assert(len(r.b) == 0, "store: commit log record has trailing bytes")
 	sim.Assert(w.validate() == nil, "store: commit log record decodes to an invalid write")

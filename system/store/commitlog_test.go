@@ -33,6 +33,10 @@ func TestRecordRoundTrip(t *testing.T) {
 			if w.Columns&ColEditedAt != 0 {
 				w.EditedAt = sim.Time(rapid.Int64().Draw(t, "editedAt"))
 			}
+			if w.Columns&ColPinned != 0 {
+				// A pin write sets the pinned cell and nothing else.
+				w = Pin(w.Channel, w.Message, rapid.Bool().Draw(t, "pinned"), w.Timestamp)
+			}
 			if w.Columns&ColReaction != 0 {
 				// A reaction write sets its key's cell and nothing else.
 				w = React(w.Channel, w.Message, rapid.StringMatching(`[a-z0-9:]{1,96}`).Draw(t, "reaction"),

@@ -18,9 +18,11 @@ import (
 // the coordinator's clock: a coordinator whose clock runs behind the one
 // that wrote the message would otherwise write a delete older than the
 // insert, which last-write-wins would ignore, and acknowledge a delete that
-// deleted nothing.
+// deleted nothing. CoordinatorOptions.Timestamps = TimestampsCoordinatorClock
+// does exactly that, as Cassandra does (timestamps.go): an unsafe setting
+// the lifecycle checker must catch.
 
-// mutation is an edit, delete or reaction as the coordinator carries it
+// mutation is an edit, delete, reaction or pin as the coordinator carries it
 // from its request to its write.
 type mutation struct {
 	kind             opKind
@@ -28,7 +30,7 @@ type mutation struct {
 	channel, message Snowflake
 	content          string    // edits: the new content; reactions: the key
 	author           Snowflake // edits, deletes: the author precondition, 0 if none
-	remove           bool      // reactions: remove the key
+	remove           bool      // reactions: remove the key; pins: unpin
 }
 
 // verb names the mutation in errors.
@@ -41,6 +43,11 @@ func (m *mutation) verb() string {
 			return "reaction removal"
 		}
 		return "reaction"
+	case opPin:
+		if m.remove {
+			return "unpin"
+		}
+		return "pin"
 	}
 	return "delete"
 }
@@ -110,13 +117,16 @@ func (c *Coordinator) pointMerged(ctx *sim.Ctx, op *coordOp, merged []row) {
 			ErrNotAuthor, op.mut.verb(), op.message, channel, op.mut.author, m.Author))
 		return
 	}
-	at := max(ctx.Now(), r.newest()+1)
+	at := c.opts.Timestamps.changeTimestamp(ctx.Now(), r.newest())
 	var w Write
 	switch op.kind {
 	case opEdit:
 		w = Edit(channel, op.message, op.mut.content, at)
 	case opReact:
 		w = React(channel, op.message, op.mut.content, !op.mut.remove, at)
+	case opPin:
+		sim.Reachable(ctx, "store/pin-written")
+		w = Pin(channel, op.message, !op.mut.remove, at)
 	default:
 		w = Delete(channel, op.message, at)
 	}

@@ -66,6 +66,7 @@ const (
 	opEdit
 	opDelete
 	opReact
+	opPin
 	opPage
 )
 

@@ -123,6 +123,12 @@ type CoordinatorOptions struct {
 	// indexed; when full the memory is dropped and markers are written
 	// again. Default 65536 (GUESS).
 	MaxKnownBuckets int
+	// Timestamps is where the last-write-wins timestamps of edits,
+	// deletes, reactions and pins come from [TimestampsReadBumped: the
+	// coordinator's clock bumped past what the change's point read saw;
+	// TimestampsCoordinatorClock, Cassandra's, is unsafe under clock skew
+	// (timestamps.go)].
+	Timestamps Timestamps
 	// Cost is the CPU the coordinator declares.
 	Cost CostModel
 }
@@ -209,6 +215,9 @@ func (o CoordinatorOptions) withDefaults() (CoordinatorOptions, error) {
 		return o, fmt.Errorf("%w: nodes: need at least one storage node", ErrCoordinatorOptions)
 	case o.ReplicationFactor > maxReplicationFactor:
 		return o, fmt.Errorf("%w: replication factor %d: must be at most %d", ErrCoordinatorOptions, o.ReplicationFactor, maxReplicationFactor)
+	case !o.Timestamps.valid():
+		return o, fmt.Errorf("%w: timestamps %d: must be read-bumped (%d) or coordinator-clock (%d)", ErrCoordinatorOptions,
+			uint8(o.Timestamps), uint8(TimestampsReadBumped), uint8(TimestampsCoordinatorClock))
 	case len(o.Nodes) > (MaxWorker+1)*(MaxProcess+1):
 		return o, fmt.Errorf("%w: %d nodes: snowflakes tell at most %d coordinators apart", ErrCoordinatorOptions, len(o.Nodes), (MaxWorker+1)*(MaxProcess+1))
 	}
@@ -299,6 +308,9 @@ func (c *Coordinator) Receive(ctx *sim.Ctx, msg any) {
 	case ReactMessage:
 		c.stats.Requests++
 		c.startMutation(ctx, mutation{kind: opReact, req: m.ID, channel: m.Channel, message: m.Message, content: m.Key, remove: m.Remove}, m.Consistency)
+	case PinMessage:
+		c.stats.Requests++
+		c.startMutation(ctx, mutation{kind: opPin, req: m.ID, channel: m.Channel, message: m.Message, remove: m.Unpin}, m.Consistency)
 	case ReadPage:
 		c.stats.Requests++
 		c.startPage(ctx, m)

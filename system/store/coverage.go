@@ -16,6 +16,7 @@ var CoverageSites = []string{
 	"store/hint-stored",                              // a write a replica missed kept as a hint
 	"store/hints-replayed",                           // a batch of hints acknowledged by a returning replica
 	"store/page-reread",                              // a page read's scan answers disagreed: after repairing them it read the same range again, so the page is one instant's
+	"store/pin-written",                              // a pin or unpin passed its point read and was written (the pinned cell)
 	"store/read-repair-write",                        // a read found replicas disagreeing and wrote the merge back
 	"store/read-timed-out",                           // a read failed: too few replicas answered in time
 	"store/replica-marked-down",                      // a coordinator came to believe a replica down

@@ -351,6 +351,8 @@ func (d *DataService) Receive(ctx *sim.Ctx, msg any) {
 		d.forward(ctx, m.ID, m.Channel, func() (RequestID, error) { return d.client.Delete(ctx, m) })
 	case ReactMessage:
 		d.forward(ctx, m.ID, m.Channel, func() (RequestID, error) { return d.client.React(ctx, m) })
+	case PinMessage:
+		d.forward(ctx, m.ID, m.Channel, func() (RequestID, error) { return d.client.Pin(ctx, m) })
 	default:
 		// The Client drops, and reports false for, a reply to a request
 		// whose timeout already fired: its caller has had ErrNoReply.

@@ -108,6 +108,8 @@ func requestChannel(msg any) (Snowflake, bool) {
 		return m.Channel, true
 	case ReactMessage:
 		return m.Channel, true
+	case PinMessage:
+		return m.Channel, true
 	}
 	return 0, false
 }

@@ -76,14 +76,43 @@
 //
 // Where last-write-wins timestamps come from: the coordinator's node clock
 // (ctx.Now), skewed, drifting and jumping with that node's faults. An
-// insert is stamped with its coordinator's clock as is; an edit, delete or
-// reaction with max(coordinator clock, newest cell its point read saw + 1
-// ns). The read-before-write is what keeps a change acknowledged after
-// another from losing to it when the second coordinator's clock runs
-// behind: at QUORUM the point read meets the earlier change. Neither the
-// guild's clock nor a per-message version is used. Reactions are one cell
-// per key (emoji and user), so two users' reactions never overwrite each
+// insert is stamped with its coordinator's clock as is; an edit, delete,
+// reaction or pin with max(coordinator clock, newest cell its point read
+// saw + 1 ns) (CoordinatorOptions.Timestamps = TimestampsReadBumped, the
+// default; timestamps.go). The read-before-write is what keeps a change
+// acknowledged after another from losing to it when the second
+// coordinator's clock runs behind: at QUORUM the point read meets the
+// earlier change. Reactions and pins are one cell per key (emoji and
+// user; the pinned flag), so two users' reactions never overwrite each
 // other; a write sets one key.
+//
+// The alternatives, and why not them:
+//   - the coordinator's clock as is (TimestampsCoordinatorClock, --timestamps
+//     coordinator-clock): Cassandra's own behaviour, kept as an unsafe
+//     setting. With store-1's clock 20 s behind and the guilds moving to it
+//     when store-0 crashes, an edit or delete acknowledged after an earlier
+//     write is stamped before it and lost: the anomaly Jepsen reported for
+//     Cassandra (2013). The lifecycle model says Illegal (lifecycle seed 1
+//     with 'clock-skew store-1 -20s at +0s for 29s; crash store-0 at +8s
+//     for 4s'; TestCoordinatorClockTimestampsLoseChanges and
+//     TestTimestampsUnderClockSkew), the default passes the same schedule.
+//   - the guild's clock: one guild process serialises a channel's
+//     changes, so its clock would order them as acknowledged, but only
+//     while its node's clock never goes back: a guild node's clock jumps
+//     and restarts behind (clock-skew-snowflakes does both) would need the
+//     guard the snowflake generator has (reservations, generator.go), and
+//     the store would trust a timestamp its caller sent.
+//   - a per-message version (a counter in the row, compare-and-set):
+//     orders every change of a message without any clock, but needs a
+//     read-modify-write that is atomic across replicas (Cassandra's
+//     lightweight transactions: Paxos, four round trips), which this store
+//     does not have; two concurrent changes reading the same version would
+//     both write version+1 and tie.
+//
+// Read-bumped costs nothing the change did not already pay (the point read
+// is there for Unknown Message), and keeps a change acknowledged after
+// another winning whatever the clocks say; concurrent changes still
+// resolve by clock, which the model accepts in either order.
 //
 // # The life of one page read
 //

@@ -24,6 +24,9 @@ type row struct {
 	// slice is copied on every change, never written in place: scans hand
 	// rows out by value, and a copy must not see later writes.
 	reactions []reactionCell
+	// pinned is 1 while the message is pinned, 0 once unpinned (a cell
+	// like a reaction key's: last write wins).
+	pinned cell[uint8]
 	// deletedAt is the newest row tombstone's timestamp, valid if deleted.
 	deletedAt sim.Time
 	deleted   bool
@@ -103,6 +106,13 @@ func (r *row) apply(w *Write) {
 		}
 		r.reactions = mergeReaction(r.reactions, w.Reaction, on, w.Timestamp)
 	}
+	if w.Columns&ColPinned != 0 {
+		var on uint8
+		if w.Pinned {
+			on = 1
+		}
+		r.pinned.merge(on, w.Timestamp)
+	}
 }
 
 // Message is a message as reads return it.
@@ -116,6 +126,8 @@ type Message struct {
 	// Reactions are the reaction keys on, ascending, each followed by a
 	// space (see ReactMessage): a string keeps Message comparable.
 	Reactions string
+	// Pinned is whether the message is pinned.
+	Pinned bool
 }
 
 // view returns the row as a read sees it. live is false when the row has no
@@ -133,6 +145,7 @@ func (r *row) view(channel Snowflake) (m Message, live, shadowed bool) {
 	if r.editedAt.visible(r) {
 		m.EditedAt = r.editedAt.value
 	}
+	m.Pinned = r.pinned.visible(r) && r.pinned.value == 1
 	for i := range r.reactions {
 		if c := &r.reactions[i].on; c.visible(r) && c.value == 1 {
 			m.Reactions += r.reactions[i].key + " "

@@ -30,6 +30,9 @@ func (r *row) mergeRow(o *row) {
 	for _, c := range o.reactions {
 		r.reactions = mergeReaction(r.reactions, c.key, c.on.value, c.on.at)
 	}
+	if o.pinned.set {
+		r.pinned.merge(o.pinned.value, o.pinned.at)
+	}
 	if o.deleted && (!r.deleted || o.deletedAt > r.deletedAt) {
 		r.deletedAt, r.deleted = o.deletedAt, true
 	}
@@ -39,7 +42,7 @@ func (r *row) mergeRow(o *row) {
 // tombstone.
 func (r *row) sameCells(o *row) bool {
 	return r.author == o.author && r.content == o.content && r.editedAt == o.editedAt &&
-		slices.Equal(r.reactions, o.reactions) && r.deleted == o.deleted && (!r.deleted || r.deletedAt == o.deletedAt)
+		slices.Equal(r.reactions, o.reactions) && r.pinned == o.pinned && r.deleted == o.deleted && (!r.deleted || r.deletedAt == o.deletedAt)
 }
 
 // appendRepair appends to out the writes that bring have, a replica's copy
@@ -71,6 +74,10 @@ func (r *row) appendRepair(out []Write, channel Snowflake, have *row) []Write {
 				Columns: ColReaction, Reaction: c.key, ReactionOn: c.on.value == 1})
 		}
 	}
+	if r.pinned.set && r.pinned != have.pinned {
+		out = append(out, Write{Channel: channel, Message: r.id, Timestamp: r.pinned.at,
+			Columns: ColPinned, Pinned: r.pinned.value == 1})
+	}
 	if r.deleted && (!have.deleted || have.deletedAt != r.deletedAt) {
 		out = append(out, Delete(channel, r.id, r.deletedAt))
 	}
@@ -87,7 +94,7 @@ func (r *row) newest() sim.Time {
 	for _, c := range [...]struct {
 		set bool
 		at  sim.Time
-	}{{r.author.set, r.author.at}, {r.content.set, r.content.at}, {r.editedAt.set, r.editedAt.at}, {r.deleted, r.deletedAt}} {
+	}{{r.author.set, r.author.at}, {r.content.set, r.content.at}, {r.editedAt.set, r.editedAt.at}, {r.pinned.set, r.pinned.at}, {r.deleted, r.deletedAt}} {
 		if c.set {
 			t = max(t, c.at)
 		}

@@ -37,6 +37,8 @@ type Write struct {
 	// (true: added, false: removed).
 	Reaction   string
 	ReactionOn bool
+	// Pinned is ColPinned's value (true: pinned, false: unpinned).
+	Pinned bool
 }
 
 // Columns is a set of the messages table's regular columns.
@@ -51,8 +53,10 @@ const (
 	// ColReaction is one reaction key's cell (a set of cells in the row,
 	// one per key; a write sets one).
 	ColReaction
+	// ColPinned is the message's pinned flag.
+	ColPinned
 
-	allColumns = ColAuthor | ColContent | ColEditedAt | ColReaction
+	allColumns = ColAuthor | ColContent | ColEditedAt | ColReaction | ColPinned
 )
 
 // Insert returns the write that creates a message: author and content.
@@ -72,6 +76,11 @@ func Edit(channel, message Snowflake, content string, at sim.Time) Write {
 // React returns the write that adds (on) or removes a reaction key.
 func React(channel, message Snowflake, key string, on bool, at sim.Time) Write {
 	return Write{Channel: channel, Message: message, Timestamp: at, Columns: ColReaction, Reaction: key, ReactionOn: on}
+}
+
+// Pin returns the write that pins (on) or unpins a message.
+func Pin(channel, message Snowflake, on bool, at sim.Time) Write {
+	return Write{Channel: channel, Message: message, Timestamp: at, Columns: ColPinned, Pinned: on}
 }
 
 // MaxReactionKeyBytes bounds a reaction key (an emoji and a user ID).
@@ -123,6 +132,8 @@ func (w *Write) validate() error {
 		return fmt.Errorf("%w: message %d: reaction key of %d bytes: must be between 1 and %d", ErrBadWrite, w.Message, len(w.Reaction), MaxReactionKeyBytes)
 	case w.Columns&ColReaction != 0 && w.Columns != ColReaction:
 		return fmt.Errorf("%w: message %d: a reaction write sets no other column", ErrBadWrite, w.Message)
+	case w.Columns&ColPinned != 0 && w.Columns != ColPinned:
+		return fmt.Errorf("%w: message %d: a pin write sets no other column", ErrBadWrite, w.Message)
 	case len(w.Content) > MaxContentBytes:
 		return fmt.Errorf("%w: message %d: content of %d bytes: must be at most %d",
 			ErrBadWrite, w.Message, len(w.Content), MaxContentBytes)
