@@ -101,6 +101,10 @@ type sendOp struct {
 	// a send whose outcome is otherwise unknown.
 	echoed   uint64
 	echoedAt sim.Time // when the echo came: the message existed by then
+	// lateID and lateAckAt: the guild's acknowledgement after the
+	// client's timeout (client.KindLateAck), 0 if none came.
+	lateID    uint64
+	lateAckAt sim.Time
 }
 
 // readOp is one history read and its page.
@@ -138,6 +142,9 @@ type changeOp struct {
 	outcome    outcome
 	answeredAt sim.Time
 	reason     uint64 // a failure's Record.ID (client.SendNotPermitted, ...)
+	// lateAckAt is when the guild's acknowledgement came after the
+	// client's timeout (client.KindLateAck): it happened by then. 0: none.
+	lateAckAt sim.Time
 }
 
 // index is a History digested for the checkers.
@@ -221,6 +228,18 @@ func buildIndex(h *History) *index {
 				ix.sends[i].outcome = outcomeAcked
 				ix.sends[i].id = rec.ID
 				ix.acked[rec.ID] = i
+			}
+		case client.KindLateAck:
+			if i, ok := lastSend[c][rec.Seq]; ok && rec.ID != 0 && ix.sends[i].outcome != outcomeAcked {
+				ix.sends[i].lateID, ix.sends[i].lateAckAt = rec.ID, rec.At
+			}
+			for i := len(ix.changes) - 1; i >= 0 && rec.ID == 0; i-- {
+				if ch := &ix.changes[i]; ch.client == c && ch.nonce == rec.Seq {
+					if ch.outcome != outcomeAcked {
+						ch.lateAckAt = rec.At
+					}
+					break
+				}
 			}
 		case client.KindSendEcho:
 			if i, ok := lastSend[c][rec.Seq]; ok && ix.sends[i].echoed == 0 {

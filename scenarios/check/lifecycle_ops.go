@@ -13,8 +13,9 @@ import (
 // time. Creates: an acknowledged send is a create between its call and its
 // ack; a send with an unknown outcome whose echo named its message is a
 // create that returned by the echo; a message a read returned that neither named
-// (an orphan) is a create that never returns, called at the start: weaker
-// than msglog.go's orphan matching, but never refusing a legal history.
+// (an orphan) is a create called when the channel's first send of unknown
+// outcome was and returned by the first read that showed it: weaker than
+// msglog.go's orphan matching, but never refusing a legal history.
 // Changes keep their clients' records: acknowledged ones return at the
 // ack, the others never. A change of a message whose channel no send nor
 // read tells is left out (nothing could show its effect).
@@ -26,6 +27,9 @@ func lifecycleOperations(ix *index) []porcupine.Operation {
 		id := s.id
 		if s.outcome != outcomeAcked {
 			id = s.echoed
+			if s.lateID != 0 {
+				id = s.lateID
+			}
 		}
 		if id == 0 || created[id] {
 			continue
@@ -36,8 +40,12 @@ func lifecycleOperations(ix *index) []porcupine.Operation {
 		in := mapInput{Op: mapCreate, Channel: s.channel, Client: s.client, Nonce: s.nonce, Messages: []uint64{id}}
 		if s.outcome != outcomeAcked {
 			// The guild dispatches a message only once the store took
-			// it: the sender's echo says it happened, by the echo.
+			// it: the sender's echo says it happened, by the echo; so does
+			// the guild's acknowledgement after the timeout.
 			op.Return = int64(s.echoedAt)
+			if s.lateAckAt != 0 && (s.echoedAt == 0 || s.lateAckAt < s.echoedAt) {
+				op.Return = int64(s.lateAckAt)
+			}
 		}
 		op.Input, op.Output = in, mapOutput{}
 		ops = append(ops, op)
@@ -55,8 +63,10 @@ func lifecycleOperations(ix *index) []porcupine.Operation {
 			if r.channel != 0 && !created[id] {
 				created[id] = true
 				chanOf[id] = r.channel
-				ops = append(ops, porcupine.Operation{ClientId: int(r.client), Call: int64(firstUnknown[r.channel]), Return: math.MaxInt64,
-					Input: mapInput{Op: mapCreate, Channel: r.channel, Client: r.client, Messages: []uint64{id}, Unknown: true}, Output: mapOutput{}})
+				// Reads are in the order they returned: this is the first
+				// that showed it, so it was written by then.
+				ops = append(ops, porcupine.Operation{ClientId: int(r.client), Call: int64(firstUnknown[r.channel]), Return: int64(r.returnedAt),
+					Input: mapInput{Op: mapCreate, Channel: r.channel, Client: r.client, Messages: []uint64{id}}, Output: mapOutput{}})
 			}
 		}
 	}
@@ -72,7 +82,11 @@ func lifecycleOperations(ix *index) []porcupine.Operation {
 		}
 		in := mapInput{Op: kinds[c.kind], Channel: ch, Client: c.client, Nonce: c.nonce, Messages: c.messages, Value: c.value}
 		op := porcupine.Operation{ClientId: int(c.client), Call: int64(c.calledAt), Return: int64(c.answeredAt)}
-		if c.outcome != outcomeAcked {
+		switch {
+		case c.outcome == outcomeAcked:
+		case c.lateAckAt != 0: // acknowledged after the client's timeout
+			op.Return = int64(c.lateAckAt)
+		default:
 			op.Return, in.Unknown = math.MaxInt64, true
 		}
 		op.Input, op.Output = in, mapOutput{}

@@ -55,6 +55,10 @@ type apiState struct {
 	view    localView // Config.LocalView only
 	// backfill is Config.Backfill's state (backfill.go).
 	backfill *backfillState
+	// late are the requests that timed out, by request, until the guild's
+	// answer comes after all: only recorded (KindLateAck), for checkers,
+	// since the client already gave up on them. Lookups only.
+	late map[uint64]pendingSend
 }
 
 type pendingSend struct {
@@ -94,12 +98,18 @@ func (c *Client) onSendAnswer(ctx *sim.Ctx, request uint64, rec Record, timedOut
 	}
 	p, ok := c.apis.sends[request]
 	if !ok {
+		c.onLateAnswer(request, rec)
 		return
 	}
 	sim.Sometimes(ctx, "client/send-timed-out", timedOut)
 	delete(c.apis.sends, request)
 	if !timedOut {
 		ctx.CancelTimer(p.timer)
+	} else if c.cfg.Recorder != nil {
+		if c.apis.late == nil {
+			c.apis.late = map[uint64]pendingSend{}
+		}
+		c.apis.late[request] = p
 	}
 	rec.Seq = p.nonce
 	if p.change {
@@ -111,6 +121,21 @@ func (c *Client) onSendAnswer(ctx *sim.Ctx, request uint64, rec Record, timedOut
 		}
 	}
 	c.record(rec)
+}
+
+// onLateAnswer records the guild's acknowledgement of a request that had
+// timed out (KindLateAck): the request did happen, by now. The client does
+// nothing more with it. A late refusal is not recorded: a store error
+// leaves the outcome unknown anyway.
+func (c *Client) onLateAnswer(request uint64, rec Record) {
+	p, ok := c.apis.late[request]
+	if !ok {
+		return
+	}
+	delete(c.apis.late, request)
+	if rec.Kind == KindSendAck {
+		c.record(Record{Kind: KindLateAck, Seq: p.nonce, ID: rec.ID})
+	}
 }
 
 // readHistory asks the store for a page.

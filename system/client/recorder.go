@@ -45,6 +45,7 @@ const (
 	KindPin                             // a pin sent: Seq: its nonce; ID: the message
 	KindUnpin                           // an unpin sent: as KindPin
 	KindHistoryPinned                   // the next KindHistoryMessage is pinned: ID: the message
+	KindLateAck                         // the guild acknowledged a post or change after its timeout: Seq: the nonce; ID: a post's message ID (0 for a change)
 )
 
 var kindNames = [...]string{
@@ -60,7 +61,7 @@ var kindNames = [...]string{
 	KindReactRemove: "react-remove", KindChangeArg: "change-arg", KindChangeAck: "change-ack",
 	KindChangeFailed: "change-failed", KindHistoryEdit: "history-edit", KindHistoryReaction: "history-reaction",
 	KindBackfill: "backfill", KindBackfillFailed: "backfill-failed",
-	KindPin: "pin", KindUnpin: "unpin", KindHistoryPinned: "history-pinned",
+	KindPin: "pin", KindUnpin: "unpin", KindHistoryPinned: "history-pinned", KindLateAck: "late-ack",
 }
 
 func (k Kind) String() string {
