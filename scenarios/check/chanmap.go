@@ -343,3 +343,69 @@ func channelMapModel() porcupine.Model {
 		DescribeState: describeMap,
 	}
 }
+
+// perMessage projects one channel's lifecycle operations onto each of its
+// messages, for when the search over the whole channel runs out of time: a
+// create, change or (one message of) a bulk delete goes to its message's
+// history; a read that returned the whole channel (a page shorter than its
+// limit) goes to every message's, reduced to that message's entry or to
+// none. A full page says nothing of the messages past it and is left out.
+//
+// Each projection of a legal history is legal, so an Illegal message means
+// an Illegal channel; the converse does not hold (a read that shows one
+// message's change but misses another's acknowledged earlier fits each
+// message alone), which is why Linearizable says so when it falls back on
+// this.
+func perMessage(part []porcupine.Operation) [][]porcupine.Operation {
+	byMsg := map[uint64][]porcupine.Operation{} // lookups, then sorted keys
+	var ids []uint64
+	add := func(id uint64, op porcupine.Operation) {
+		if _, seen := byMsg[id]; !seen {
+			ids = append(ids, id)
+		}
+		byMsg[id] = append(byMsg[id], op)
+	}
+	var snapshots []porcupine.Operation
+	for _, op := range part {
+		in, ok := op.Input.(mapInput)
+		if !ok {
+			continue
+		}
+		if in.Op != mapRead {
+			for _, id := range in.Messages {
+				one := in
+				one.Messages = []uint64{id}
+				add(id, porcupine.Operation{ClientId: op.ClientId, Call: op.Call, Return: op.Return, Input: one, Output: op.Output})
+			}
+			continue
+		}
+		if out, ok := op.Output.(mapOutput); ok && in.Limit > 1 && len(out.Page) < in.Limit {
+			snapshots = append(snapshots, op)
+		}
+	}
+	slices.Sort(ids)
+	out := make([][]porcupine.Operation, 0, len(ids))
+	for _, id := range ids {
+		ops := byMsg[id]
+		for _, op := range snapshots {
+			page := op.Output.(mapOutput).Page
+			var mine []pageEntry
+			for _, e := range page {
+				if e.ID == id {
+					mine = append(mine, e)
+				}
+			}
+			ops = append(ops, porcupine.Operation{ClientId: op.ClientId, Call: op.Call, Return: op.Return, Input: op.Input, Output: mapOutput{Page: mine}})
+		}
+		out = append(out, ops)
+	}
+	return out
+}
+
+// messageMapModel is channelMapModel over one message's projected history
+// (perMessage): no partition, since the caller made them.
+func messageMapModel() porcupine.Model {
+	m := channelMapModel()
+	m.Partition, m.PartitionEvent = nil, nil
+	return m
+}

@@ -166,3 +166,50 @@ func TestChannelMapModelTotal(t *testing.T) {
 	ok, _ := m.Step(m.Init(), mapInput{Op: mapRead}, logOutput{})
 	require.False(t, ok, "a read with the wrong output type is illegal")
 }
+
+// The fallback for channels whose whole search times out: each message's
+// projection of a legal history is legal, and a wrong history still fails
+// on the message it is wrong about.
+func TestPerMessageProjection(t *testing.T) {
+	judge := func(ops []porcupine.Operation) porcupine.CheckResult {
+		res := porcupine.Ok
+		for _, msg := range perMessage(ops) {
+			if r := porcupine.CheckOperations(messageMapModel(), msg); !r {
+				res = porcupine.Illegal
+			}
+		}
+		return res
+	}
+	legal := []porcupine.Operation{
+		create(1, 0, 10, 100), create(2, 5, 15, 101), edit(1, 20, 30, 100, 0xa),
+		read(3, 35, 40, 10, pageEntry{ID: 101}, pageEntry{ID: 100, Version: 0xa}),
+		del(2, 50, 60, 101), react(1, 55, never, 100, 0x1, false),
+		read(3, 70, 80, 10, pageEntry{ID: 100, Version: 0xa, Reactions: []uint64{0x1}}),
+	}
+	require.Equal(t, porcupine.Ok, judge(legal), "a legal history's projections are legal")
+	require.Len(t, perMessage(legal), 2, "one history per message")
+	for _, tc := range []struct {
+		name string
+		ops  []porcupine.Operation
+	}{
+		{"resurrected delete", []porcupine.Operation{
+			create(1, 0, 10, 100), del(1, 20, 30, 100), read(2, 40, 50, 10, pageEntry{ID: 100}),
+		}},
+		{"lost edit", []porcupine.Operation{
+			create(1, 0, 10, 100), create(1, 1, 11, 101), edit(1, 20, 30, 100, 0xa),
+			read(2, 40, 50, 10, pageEntry{ID: 101}, pageEntry{ID: 100}),
+		}},
+		{"reaction lost", []porcupine.Operation{
+			create(1, 0, 10, 100), react(1, 20, 30, 100, 0x1, false), read(2, 40, 50, 10, pageEntry{ID: 100}),
+		}},
+	} {
+		require.Equal(t, porcupine.Illegal, judge(tc.ops), tc.name)
+	}
+	// A full page says nothing of the messages past it: left out.
+	full := []porcupine.Operation{create(1, 0, 10, 100), create(1, 1, 11, 101), read(2, 20, 30, 1, pageEntry{ID: 101})}
+	for _, msg := range perMessage(full) {
+		for _, op := range msg {
+			require.NotEqual(t, mapRead, op.Input.(mapInput).Op, "a full page is not projected")
+		}
+	}
+}
