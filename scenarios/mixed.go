@@ -9,6 +9,7 @@ import (
 	"github.com/guildsim/guildsim/sim"
 	"github.com/guildsim/guildsim/system/client"
 	"github.com/guildsim/guildsim/system/deploy"
+	"github.com/guildsim/guildsim/system/gateway"
 	"github.com/guildsim/guildsim/system/guild"
 )
 
@@ -34,7 +35,19 @@ func mixed() *Scenario {
 		Draw:        drawMixed,
 		Buggify:     func(seed uint64, o Options) bool { return faults.Swarm(seed, o.Safety).Buggify },
 		Workload:    MixedWorkload,
-		Faults:      mixedFaults,
+		Deploy: func(seed uint64, t *deploy.Topology) {
+			l := drawLimits(seed)
+			if l.maxInFlight > 0 {
+				t.Coordinator.MaxInFlight = l.maxInFlight
+			}
+			if l.maxHints > 0 {
+				t.Coordinator.MaxHints = l.maxHints
+			}
+			if l.maxWaiters > 0 {
+				t.DataService.Coalescer.MaxWaiters = l.maxWaiters
+			}
+		},
+		Faults: mixedFaults,
 	}
 }
 
@@ -63,10 +76,57 @@ func drawMixed(seed uint64) Options {
 	return o
 }
 
-// mixedFaults is swarm's draw on every node but the guild nodes.
-func mixedFaults(sw *World, _ *sim.Rand) (faults.Schedule, []string, error) {
+// limits are the store limits mixed draws tight in some seeds (0: the
+// default), so that the paths past them are walked: a coordinator refusing
+// requests at MaxInFlight, hints dropped at MaxHints, a read the coalescer
+// refuses to join. Each is a legal configuration the checkers must accept.
+type limits struct{ maxInFlight, maxHints, maxWaiters int }
+
+func drawLimits(seed uint64) limits {
+	r := sim.NewRand(sim.DeriveSeed(seed, "scenarios/mixed/limits"))
+	var l limits
+	if r.Intn(4) == 0 {
+		l.maxInFlight = 8 + r.Intn(25)
+	}
+	if r.Intn(4) == 0 {
+		l.maxHints = 5 + r.Intn(46)
+	}
+	if r.Intn(4) == 0 {
+		l.maxWaiters = 1 + r.Intn(3)
+	}
+	return l
+}
+
+func (l limits) lines() []string {
+	var out []string
+	if l.maxInFlight > 0 {
+		out = append(out, fmt.Sprintf("mixed: store coordinators take at most %d operations in flight", l.maxInFlight))
+	}
+	if l.maxHints > 0 {
+		out = append(out, fmt.Sprintf("mixed: store coordinators hold at most %d hints", l.maxHints))
+	}
+	if l.maxWaiters > 0 {
+		out = append(out, fmt.Sprintf("mixed: a data service's read coalesces at most %d waiters", l.maxWaiters))
+	}
+	return out
+}
+
+// mixedFaults is swarm's draw on every node but the guild nodes, and a
+// gateway node drained in some seeds.
+func mixedFaults(sw *World, r *sim.Rand) (faults.Schedule, []string, error) {
 	d := faults.Swarm(sw.W.Seed(), sw.Opts.Safety)
-	var lines []string
+	lines := drawLimits(sw.W.Seed()).lines()
+	if len(sw.Gateways) > 1 && r.Intn(3) == 0 {
+		// An operator drains a gateway node (before a deploy): its
+		// sessions get op 7 and move to the other nodes; the node stays
+		// out of service for the rest of the run.
+		gw := sw.Gateways[r.Intn(len(sw.Gateways))]
+		at := r.Duration(0, sw.Opts.Safety)
+		lines = append(lines, fmt.Sprintf("mixed: drain %s at +%v (from the safety phase's start)", sw.W.NodeName(gw), at))
+		sw.At(sw.Opts.Warmup+at, "drain", func() {
+			sw.D.Forward(deploy.Forward{Node: gw, Name: gateway.ListenerName, Msg: gateway.Drain{}})
+		})
+	}
 	rates := d.Nemesis.Rates[:0:0]
 	for _, rt := range d.Nemesis.Rates {
 		if rt.Kind == faults.Kill {

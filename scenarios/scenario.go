@@ -6,6 +6,7 @@ import (
 	"github.com/guildsim/guildsim/faults"
 	"github.com/guildsim/guildsim/scenarios/check"
 	"github.com/guildsim/guildsim/sim"
+	"github.com/guildsim/guildsim/system/deploy"
 	"github.com/guildsim/guildsim/system/guild"
 )
 
@@ -23,6 +24,10 @@ type Scenario struct {
 	// capacity, relays per node, chunking). Directory, nodes and Fanout
 	// are filled by the runner.
 	Guild guild.Options
+	// Deploy may change the deployment's system options for a seed before
+	// the world is built (mixed draws tight store limits in some seeds, so
+	// that the paths past them are walked).
+	Deploy func(seed uint64, t *deploy.Topology)
 	// Spec may change the guilds' starting state before the world is
 	// built (a larger guild, more roles).
 	Spec func(sw *World, specs []*guild.Spec)

@@ -111,6 +111,9 @@ func topology(s *Scenario, seed uint64, o Options, buggify bool) deploy.Topology
 	ts, err := store.ParseTimestamps(o.Timestamps)
 	sim.Assert(err == nil, "scenarios: the timestamps were validated")
 	t.Coordinator.Timestamps = ts
+	if s.Deploy != nil {
+		s.Deploy(seed, &t)
+	}
 	return t
 }
 
