@@ -45,6 +45,7 @@ func campaignRun(name string, seed uint64, o Options) Result {
 // makes a scenario stop walking one of these paths fails CI, even when
 // every checker still says Ok (a planted bug there would then pass).
 var requiredCoverage = []string{
+	"store/dataservice-coalescer-full",
 	"client/reconnect-by-hand",
 	"gateway/closed-4008-rate-limited",
 	"gateway/identify-concurrency-limited",
@@ -104,7 +105,6 @@ var knownBlindSpots = map[string]string{
 	"guild/relay-node-down":                      "only celebrity-join fans out through relays and it has no faults; swarm and the fault scenarios run per-node fanout",
 	"store/commitlog-replayed-on-start":          "seeds 1-3 of swarm crash no storage node (63 of 200 swarm seeds do), and no other scenario crashes one",
 	"store/coordinator-overloaded":               "no workload brings a coordinator to MaxInFlight (4096) operations",
-	"store/dataservice-coalescer-full":           "no burst reaches the coalescer's bounds (4096 waiters per flight, or MaxFlights keys)",
 	"store/hint-dropped-at-max-hints":            "no run stores MaxHints (100,000) hints: writes missed during a partition number in the thousands",
 	"store/short-read-round":                     "short read protection needs replicas disagreeing about deletes; no scenario deletes a message yet (message lifecycle, issue 11)",
 	"store/short-read-rounds-exhausted":          "as store/short-read-round: no deletes yet",
