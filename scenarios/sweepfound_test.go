@@ -78,6 +78,28 @@ func TestFoundBySweeps(t *testing.T) {
 	}
 }
 
+// TestMixedFoundBySweeps: the mixed seeds that failed, each Ok now, for
+// the reason it failed:
+//   - 107: a checker bug, fixed. A bulk delete of two messages (called at
+//     +13.98 s, acknowledged at +14.50 s) is two store deletes, applied
+//     one by one (system/guild/lifecycle.go): the second's point read
+//     waited on late replicas (buggify store/replica-late-reply) until
+//     +14.50 s, and a read at +14.38 s showed the first message deleted
+//     and the second not. The lifecycle model applied the bulk delete as
+//     one step, so no order fitted; it is one delete per message now
+//     (scenarios/check/lifecycle_ops.go).
+func TestMixedFoundBySweeps(t *testing.T) {
+	for _, seed := range []uint64{107} {
+		t.Run("mixed-"+strconv.FormatUint(seed, 10), func(t *testing.T) {
+			t.Parallel()
+			r := Run("mixed", seed, Options{})
+			if !r.Ok() {
+				t.Fatalf("%s", r)
+			}
+		})
+	}
+}
+
 // TestBeyondBudgetSchedule: a schedule written out that goes beyond the
 // store's budget (seed 1970's faults, distilled: store-1 down while
 // store-0's disk lies, then store-0 crashes) is run as written, named

@@ -28,7 +28,9 @@ import (
 //   - delete x (bulk: each of xs): legal iff x is in the map; marks it
 //     deleted, for good (nothing undeletes: a read showing x again after
 //     an acknowledged delete fits no order). Deleting a deleted message is
-//     legal: two concurrent deletes both pass the store's point read.
+//     legal: two concurrent deletes both pass the store's point read. A
+//     client's bulk delete reaches the model as one delete per message
+//     (lifecycleOperations): the store applies each on its own.
 //   - reaction add/remove of key k on x: legal iff x is live; sets/clears k.
 //   - pin/unpin x: legal iff x is live; sets/clears its pinned flag. So an
 //     acknowledged pin is neither lost nor undone until an unpin, and an

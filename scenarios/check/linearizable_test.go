@@ -3,6 +3,7 @@ package check
 import (
 	"github.com/anishathalye/porcupine"
 	"github.com/guildsim/guildsim/sim"
+	"github.com/guildsim/guildsim/system/client"
 	"os"
 	"pgregory.net/rapid"
 	"strings"
@@ -236,5 +237,49 @@ func TestLinearizableNamesTheLostMessage(t *testing.T) {
 	}
 	if _, err := os.Stat(v.Artifact); v.Artifact == "" || err != nil {
 		t.Fatalf("artifact %q (%v): want Porcupine's visualisation of the channel", v.Artifact, err)
+	}
+}
+
+// TestLinearizableBulkDeleteMessageByMessage: the guild deletes a bulk
+// delete's messages with one store request each, applied each on its own,
+// so a read while it runs may show any of them deleted and the others not
+// (mixed seed 107: a read between the two store deletes of a bulk delete),
+// and one that failed may have deleted a part for good; after the
+// acknowledgement every one of them is gone.
+func TestLinearizableBulkDeleteMessageByMessage(t *testing.T) {
+	// Messages 100 and 200 of channel ch, acknowledged by 4; client 3
+	// bulk deletes both, called at 10.
+	base := func() *builder {
+		return newBuilder().
+			send(1, 1, ch, 1).ack(2, 1, 1, 100).
+			send(3, 2, ch, 1).ack(4, 2, 1, 200).
+			read(5, 6, 4, ch, 50, 200, 100)
+	}
+	acked := func() *builder {
+		return base().change(10, 20, 3, client.KindBulkDelete, 7, ch, client.KindChangeAck, 0, 100, 200)
+	}
+	failed := func() *builder {
+		return base().change(10, 20, 3, client.KindBulkDelete, 7, ch, client.KindChangeFailed, client.SendRejected, 100, 200)
+	}
+	tests := []struct {
+		name string
+		h    *History
+		want Result
+	}{
+		{"a read while it runs shows the first deleted", acked().read(12, 13, 4, ch, 50, 200).read(21, 22, 4, ch, 50).h, Ok},
+		{"a read while it runs shows the second deleted", acked().read(12, 13, 4, ch, 50, 100).read(21, 22, 4, ch, 50).h, Ok},
+		{"reads while it runs disagree on nothing deleted back", acked().read(12, 13, 4, ch, 50, 200).read(14, 15, 4, ch, 50, 200, 100).h, Illegal},
+		{"acknowledged, a later read shows one of them", acked().read(12, 13, 4, ch, 50, 200).read(21, 22, 4, ch, 50, 200).h, Illegal},
+		{"acknowledged, a later read shows both", acked().read(21, 22, 4, ch, 50, 200, 100).h, Illegal},
+		{"failed, a part deleted for good", failed().read(21, 22, 4, ch, 50, 200).read(30, 31, 4, ch, 50, 200).h, Ok},
+		{"failed, the part deleted comes back", failed().read(21, 22, 4, ch, 50, 200).read(30, 31, 4, ch, 50, 200, 100).h, Illegal},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v := Linearizable(tt.h, LinearizableOptions{Timeout: 5 * time.Second})
+			if v.Result != tt.want {
+				t.Fatalf("got %v, want %v", v, tt.want)
+			}
+		})
 	}
 }
