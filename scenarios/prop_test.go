@@ -356,3 +356,23 @@ func FuzzParseSchedule(f *testing.F) {
 		}
 	})
 }
+
+// TestPropertyMixed draws from the mixed scenario: rapid generates the
+// topology and workload options (genOptions), the seed draws the rest
+// (membership churn, lifecycle requests, chatty clients, bursts, mixed's
+// own fault schedule and store limits), and every checker must say Ok. A
+// failure prints the world seed, the fingerprint and the command that
+// replays it; rapid shrinks the options.
+func TestPropertyMixed(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		o := genOptions(t)
+		seed := rapid.Uint64Range(1, 1<<40).Draw(t, "seed")
+		r := Run("mixed", seed, o)
+		if r.Err != nil {
+			t.Fatalf("world seed %d: %v", seed, r.Err)
+		}
+		if !r.Ok() {
+			t.Fatalf("world seed %d, fingerprint %016x\n%s\nreplay: %s", seed, r.Fingerprint, r, r.Replay())
+		}
+	})
+}

@@ -529,6 +529,11 @@ func finalReads(sw *World, at sim.Duration) sim.Duration {
 	if sw.D.Options.ReadPath == deploy.ReadDataServices {
 		apart = sw.D.Options.DataService.StoreTimeout + sim.Second
 	}
+	// A round's second read waits apart, which can be longer than step:
+	// one client serving every channel then needs more rounds (mixed with
+	// a single online member through the data services left a channel
+	// with no final read).
+	rounds *= 2 + int(apart/step)
 	for _, gi := range sw.Guilds {
 		if len(gi.Online) == 0 {
 			continue

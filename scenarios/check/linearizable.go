@@ -501,10 +501,22 @@ func explainIllegal(part []porcupine.Operation, info porcupine.LinearizationInfo
 		if at == math.MaxInt64 { // a call that never returned breaks the order once it is made
 			at = op.Call
 		}
-		return fmt.Sprintf("channel %d is not linearizable: %d of %d operations linearise, then client %d's %s (called at %s, returned at %s) fits no order of the operations consistent with real time. The log is the channel's IDs in ID order; a read must return its newest messages at some instant between its call and return.",
-			ch, longest, len(part), op.ClientId, describeOp(op.Input, op.Output), fmtTime(op.Call), fmtTime(op.Return)), sim.Time(at)
+		return fmt.Sprintf("channel %d is not linearizable: %d of %d operations linearise, then client %d's %s (called at %s, returned at %s) fits no order of the operations consistent with real time. %s",
+			ch, longest, len(part), op.ClientId, describeOp(op.Input, op.Output), fmtTime(op.Call), fmtTime(op.Return), modelRule(op.Input)), sim.Time(at)
 	}
 	return fmt.Sprintf("channel %d is not linearizable (%d operations)", ch, len(part)), 0
+}
+
+// modelRule names the model that judged an operation and says its rule:
+// a channel some edit, delete, reaction or pin touched is judged by the
+// lifecycle model, the others by the message log, and the verdict must say
+// which (the message log's words on a lifecycle channel send one looking
+// for the wrong bug).
+func modelRule(input any) string {
+	if _, ok := input.(mapInput); ok {
+		return "Lifecycle model (edits, deletes, reactions or pins touched the channel): the channel is a map message -> (content version, deleted, reactions, pinned); a read must return its newest live messages as they were at some instant between its call and return."
+	}
+	return "Message-log model: the log is the channel's IDs in ID order; a read must return its newest messages at some instant between its call and return."
 }
 
 // fmtTime shows a true time as the time since the world started

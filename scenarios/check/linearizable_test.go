@@ -283,3 +283,45 @@ func TestLinearizableBulkDeleteMessageByMessage(t *testing.T) {
 		})
 	}
 }
+
+// Edits of unknown outcome whose content no read shows are left out of the
+// lifecycle model's search (lifecycle_ops.go, unobserved): the verdict is
+// the same, and a message with many of them no longer times out.
+func TestLinearizableUnobservedUnknownEdits(t *testing.T) {
+	readV := func(b *builder, call, ret sim.Time, v uint64) *builder {
+		b.h.Reads = append(b.h.Reads, ReadCall{Client: 4, Channel: ch, Limit: 50, At: call})
+		b.rec(ret, 4, client.KindHistory, 1, ch)
+		if v != 0 {
+			b.rec(ret, 4, client.KindHistoryEdit, v, 100)
+		}
+		return b.rec(ret, 4, client.KindHistoryMessage, b.authors[100], 100)
+	}
+	base := func() *builder {
+		b := newBuilder().send(1, 1, ch, 1).ack(2, 1, 1, 100)
+		// Twelve edits that timed out, none of them ever shown.
+		for k := range uint64(12) {
+			at := sim.Time(10 + 10*k)
+			b.change(at, at+5, 1, client.KindEdit, 100+k, 100, client.KindChangeFailed, client.SendTimedOut, 1000+k)
+			readV(b, at+6, at+7, 0)
+		}
+		return b
+	}
+	tests := []struct {
+		name string
+		h    *History
+		want Result
+	}{
+		{"never shown: as if never made", base().h, Ok},
+		{"one shown later: it happened", readV(base(), 200, 201, 1005).h, Ok},
+		{"an acknowledged edit lost among them", readV(base().change(150, 160, 3, client.KindEdit, 9, 100, client.KindChangeAck, 0, 777), 170, 171, 0).h, Illegal},
+		{"a shown one undone", readV(readV(base(), 200, 201, 1005), 210, 211, 0).h, Illegal},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v := Linearizable(tt.h, LinearizableOptions{Timeout: 5 * time.Second})
+			if v.Result != tt.want {
+				t.Fatalf("got %v, want %v", v, tt.want)
+			}
+		})
+	}
+}
