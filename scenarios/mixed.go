@@ -46,6 +46,9 @@ func mixed() *Scenario {
 			if l.maxWaiters > 0 {
 				t.DataService.Coalescer.MaxWaiters = l.maxWaiters
 			}
+			if l.passive && t.Population.Members >= minPassiveMembers {
+				t.Guild.PassiveThreshold = t.Population.Members / 2
+			}
 		},
 		Faults: mixedFaults,
 	}
@@ -80,7 +83,10 @@ func drawMixed(seed uint64) Options {
 // default), so that the paths past them are walked: a coordinator refusing
 // requests at MaxInFlight, hints dropped at MaxHints, a read the coalescer
 // refuses to join. Each is a legal configuration the checkers must accept.
-type limits struct{ maxInFlight, maxHints, maxWaiters int }
+type limits struct {
+	maxInFlight, maxHints, maxWaiters int
+	passive                           bool // sessions of guilds over half their size start passive
+}
 
 func drawLimits(seed uint64) limits {
 	r := sim.NewRand(sim.DeriveSeed(seed, "scenarios/mixed/limits"))
@@ -94,11 +100,19 @@ func drawLimits(seed uint64) limits {
 	if r.Intn(4) == 0 {
 		l.maxWaiters = 1 + r.Intn(3)
 	}
+	l.passive = r.Intn(3) == 0
 	return l
 }
 
-func (l limits) lines() []string {
+// minPassiveMembers is the smallest guild mixed makes passive: a guild of
+// fewer members is never large enough to matter.
+const minPassiveMembers = 30
+
+func (l limits) lines(members int) []string {
 	var out []string
+	if l.passive && members >= minPassiveMembers {
+		out = append(out, fmt.Sprintf("mixed: sessions of guilds over %d members start passive (CHANNEL_UNREAD until the guild is opened)", members/2))
+	}
 	if l.maxInFlight > 0 {
 		out = append(out, fmt.Sprintf("mixed: store coordinators take at most %d operations in flight", l.maxInFlight))
 	}
@@ -115,7 +129,7 @@ func (l limits) lines() []string {
 // gateway node drained in some seeds.
 func mixedFaults(sw *World, r *sim.Rand) (faults.Schedule, []string, error) {
 	d := faults.Swarm(sw.W.Seed(), sw.Opts.Safety)
-	lines := drawLimits(sw.W.Seed()).lines()
+	lines := drawLimits(sw.W.Seed()).lines(sw.Opts.Members)
 	if len(sw.Gateways) > 1 && r.Intn(3) == 0 {
 		// An operator drains a gateway node (before a deploy): its
 		// sessions get op 7 and move to the other nodes; the node stays
@@ -178,6 +192,8 @@ func MixedWorkload(sw *World, r *sim.Rand) {
 		burstChannels[gi.Channels[1]] = true
 	}
 	lifecycleChatExcept(sw, r, r.Duration(3*sw.Opts.PostEvery, 12*sw.Opts.PostEvery), burstChannels)
+	passiveMembers(sw, r)
+	smallPages(sw, r)
 	mt := newMembership(sw)
 	for g := range sw.Guilds {
 		mt.plan(g, r)
@@ -582,6 +598,47 @@ func bursts(sw *World, r *sim.Rand) {
 		readAt := at + r.Duration(0, 2*sim.Second)
 		for _, c := range gi.Online[:min(len(gi.Online), 20)] {
 			sw.Read(readAt+r.Duration(0, 50*sim.Millisecond), c, ch)
+		}
+	}
+}
+
+// passiveMembers marks the guilds whose sessions start passive (the seed
+// drew guild.Options.PassiveThreshold): their members are not expected to
+// get MESSAGE_CREATE (check.Truth.Receives), and some of them open the
+// guild (op 14) during the run.
+func passiveMembers(sw *World, r *sim.Rand) {
+	threshold := sw.D.Options.Guild.PassiveThreshold
+	if threshold == 0 {
+		return
+	}
+	sw.passiveGuilds = map[uint64]bool{}
+	o := sw.Opts
+	for _, gi := range sw.Guilds {
+		if len(gi.Members) <= threshold || len(gi.Online) == 0 {
+			continue
+		}
+		sw.passiveGuilds[gi.ID] = true
+		for range 1 + r.Intn(5) {
+			c := gi.Online[r.Intn(len(gi.Online))]
+			pid, id := sw.D.Clients[c].PID, gi.ID
+			sw.At(r.Duration(o.Warmup, o.Warmup+o.Safety), "open", func() { sw.W.Send(pid, client.OpenGuild{GuildID: id}) })
+		}
+	}
+}
+
+// smallPages plans reads of a few messages, besides steady chat's whole
+// pages: with deleted messages at a channel's head the store must read
+// further to fill such a page (short read protection).
+func smallPages(sw *World, r *sim.Rand) {
+	o := sw.Opts
+	for _, gi := range sw.Guilds {
+		if len(gi.Online) == 0 {
+			continue
+		}
+		every := r.Duration(2*sim.Second, 8*sim.Second)
+		for t := o.Warmup + r.Duration(0, every); t < o.Warmup+o.Safety+o.Liveness; t += r.Duration(sim.Second, 2*every) {
+			c := gi.Online[r.Intn(len(gi.Online))]
+			sw.ReadLimit(t, c, gi.Channels[r.Intn(len(gi.Channels))], 1+r.Intn(5))
 		}
 	}
 }

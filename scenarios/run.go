@@ -437,8 +437,8 @@ func RunWith(name string, seed uint64, opts Options, cfg RunConfig) Result {
 		EndAt:         w.Now(),
 		Gateway:       gatewayTruth(sw, res.FaultLog),
 	}
-	if len(sw.receivesNot) > 0 {
-		t.Receives = func(c uint32, _ uint64) bool { return !sw.receivesNot[c] }
+	if len(sw.receivesNot) > 0 || len(sw.passiveGuilds) > 0 {
+		t.Receives = func(c uint32, ch uint64) bool { return !sw.receivesNot[c] && !sw.passiveGuilds[sw.GuildOf(ch)] }
 	}
 	checkers := s.Checkers
 	if checkers == nil {

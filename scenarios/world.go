@@ -48,7 +48,11 @@ type World struct {
 	// receivesNot lists clients that must not be expected to get
 	// MESSAGE_CREATE (check.Truth.Receives).
 	receivesNot map[uint32]bool
-	guildOf     map[uint64]uint64 // channel -> guild, built by GuildOf
+	// passiveGuilds are the guilds whose sessions start passive
+	// (guild.Options.PassiveThreshold): their members get CHANNEL_UNREAD,
+	// not MESSAGE_CREATE, until they open the guild.
+	passiveGuilds map[uint64]bool
+	guildOf       map[uint64]uint64 // channel -> guild, built by GuildOf
 
 	nonce    uint64
 	lastRead []sim.Time // per client: when its last read was asked
@@ -226,14 +230,21 @@ func (sw *World) Post(d sim.Duration, c uint32, g int, ch uint64) bool {
 // unless it asked for another read less than readSpacing before (one read
 // in flight per client). It returns whether the read was planned.
 func (sw *World) Read(d sim.Duration, c uint32, ch uint64) bool {
+	return sw.ReadLimit(d, c, ch, pageLimit)
+}
+
+// ReadLimit is Read of the latest limit (1-100) messages: a page that may
+// not reach the whole channel (the store then reads past deleted messages
+// to fill it: short read protection).
+func (sw *World) ReadLimit(d sim.Duration, c uint32, ch uint64, limit int) bool {
 	at := sim.DefaultStart.Add(d)
 	if last := sw.lastRead[c]; last >= 0 && (at < last || at.Sub(last) < readSpacing) {
 		return false
 	}
 	sw.lastRead[c] = at
-	sw.Reads = append(sw.Reads, check.ReadCall{Client: c, Channel: ch, Limit: pageLimit, At: at})
+	sw.Reads = append(sw.Reads, check.ReadCall{Client: c, Channel: ch, Limit: limit, At: at})
 	pid := sw.D.Clients[c].PID
-	rh := client.ReadHistory{Channel: ch, Limit: pageLimit, Consistency: consistencies[sw.Opts.ReadConsistency]}
+	rh := client.ReadHistory{Channel: ch, Limit: limit, Consistency: consistencies[sw.Opts.ReadConsistency]}
 	sw.W.At(at, "read", func() { sw.W.Send(pid, rh) })
 	return true
 }
