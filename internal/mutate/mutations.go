@@ -290,6 +290,16 @@ var Mutations = []Mutation{
 		Runs: []string{"mixed"},
 	},
 	{
+		Name: "coalescer-answers-joiners-after-write",
+		Bug:  "a coalesced read that joined a flight after a write was acknowledged gets the flight's page from before the write, instead of a new query",
+		File: "system/store/coalesce.go",
+		Edits: []Edit{{
+			Find:    "\ts.Waiters, s.Stale = f.waiters[:f.cut:f.cut], true\n\trest := f.waiters[f.cut:]\n",
+			Replace: "\ts.Waiters, s.Stale = f.waiters, true\n\trest := f.waiters[len(f.waiters):]\n",
+		}},
+		Runs: []string{"mixed", "hot-channel:read-path=data-services", "swarm:read-path=data-services"},
+	},
+	{
 		Name: "ban-not-kept",
 		Bug:  "the guild adds a banned user back: MemberAdd ignores the ban list",
 		File: "system/guild/guild.go",
