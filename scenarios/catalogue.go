@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/guildsim/guildsim/faults"
 	"github.com/guildsim/guildsim/sim"
@@ -220,40 +221,7 @@ func swarm() *Scenario {
 		Description: "every fault kind, on or off and how hard drawn from the seed (swarm testing)",
 		Buggify:     func(seed uint64, o Options) bool { return faults.Swarm(seed, o.Safety).Buggify },
 		Faults: func(sw *World, _ *sim.Rand) (faults.Schedule, []string, error) {
-			d := faults.Swarm(sw.W.Seed(), sw.Opts.Safety)
-			// Kill is left out: nothing in system/ supervises processes, so a
-			// killed store replica, limiter or guild stays dead until its node
-			// restarts, which HealAll does not do for a running node. Liveness
-			// then fails by design, not by a bug (see the package doc).
-			var lines []string
-			rates := d.Nemesis.Rates[:0:0]
-			for _, rt := range d.Nemesis.Rates {
-				if rt.Kind == faults.Kill {
-					lines = append(lines, "swarm: kill drawn but off (no process supervision in system/)")
-					continue
-				}
-				rates = append(rates, rt)
-			}
-			d.Nemesis.Rates = rates
-			lines = append(lines, "swarm: every server node may crash (guild nodes too: sessions watch their guilds' nodes and join again)")
-			crashable := sw.servers()
-			u := faults.Universe{Nodes: append(sw.servers(), sw.Clients...), Crashable: crashable}
-			s, err := d.Nemesis.Generate(sw.W, u, sw.W.Seed(), sw.Opts.Safety)
-			if err != nil {
-				return nil, nil, fmt.Errorf("swarm: %w", err)
-			}
-			// Swarm stays inside the system's fault budget by construction:
-			// a crash that would make a node lose state beyond what its
-			// subsystem promises to survive is refused, and the output says
-			// which and why (the seeds 1970 and 6632 of the first 10,000
-			// failed only by going beyond it).
-			b := sw.Budget()
-			lines = append(lines, b.Lines(sw.W)...)
-			s, refused := b.Admit(sw.W, s)
-			for _, r := range refused {
-				lines = append(lines, "swarm: refused "+r.Describe(sw.W))
-			}
-			return s, append(d.Lines(), lines...), nil
+			return budgetedSwarm(sw, "swarm", sw.servers(), "every server node may crash (guild nodes too: sessions watch their guilds' nodes and join again)")
 		},
 	}
 }
@@ -300,4 +268,42 @@ func resumePastBuffer() *Scenario {
 			}, nil, nil
 		},
 	}
+}
+
+// budgetedSwarm draws swarm's faults for the world's seed (faults.Swarm)
+// over nodes, which may also crash, and the client nodes' links. Kill is
+// left out: nothing in system/ supervises processes, so a killed store
+// replica, limiter or guild stays dead until its node restarts, which
+// HealAll does not do for a running node; liveness would then fail by
+// design, not by a bug (see the package doc). The schedule stays inside
+// the system's fault budget by construction: a crash that would make a
+// node lose state beyond what its subsystem promises to survive is
+// refused, and the lines say which and why (the swarm seeds 1970 and 6632
+// of the first 10,000 failed only by going beyond it). who prefixes the
+// lines; note says which nodes and why.
+func budgetedSwarm(sw *World, who string, nodes []sim.NodeID, note string) (faults.Schedule, []string, error) {
+	d := faults.Swarm(sw.W.Seed(), sw.Opts.Safety)
+	var lines []string
+	rates := d.Nemesis.Rates[:0:0]
+	for _, rt := range d.Nemesis.Rates {
+		if rt.Kind == faults.Kill {
+			lines = append(lines, who+": kill drawn but off (no process supervision in system/)")
+			continue
+		}
+		rates = append(rates, rt)
+	}
+	d.Nemesis.Rates = rates
+	lines = append(lines, who+": "+note)
+	u := faults.Universe{Nodes: append(slices.Clone(nodes), sw.Clients...), Crashable: nodes}
+	s, err := d.Nemesis.Generate(sw.W, u, sw.W.Seed(), sw.Opts.Safety)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", who, err)
+	}
+	b := sw.Budget()
+	lines = append(lines, b.Lines(sw.W)...)
+	s, refused := b.Admit(sw.W, s)
+	for _, r := range refused {
+		lines = append(lines, who+": refused "+r.Describe(sw.W))
+	}
+	return s, append(d.Lines(), lines...), nil
 }

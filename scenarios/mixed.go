@@ -128,7 +128,6 @@ func (l limits) lines(members int) []string {
 // mixedFaults is swarm's draw on every node but the guild nodes, and a
 // gateway node drained in some seeds.
 func mixedFaults(sw *World, r *sim.Rand) (faults.Schedule, []string, error) {
-	d := faults.Swarm(sw.W.Seed(), sw.Opts.Safety)
 	lines := drawLimits(sw.W.Seed()).lines(sw.Opts.Members)
 	if len(sw.Gateways) > 1 && r.Intn(3) == 0 {
 		// An operator drains a gateway node (before a deploy): its
@@ -141,34 +140,14 @@ func mixedFaults(sw *World, r *sim.Rand) (faults.Schedule, []string, error) {
 			sw.D.Forward(deploy.Forward{Node: gw, Name: gateway.ListenerName, Msg: gateway.Drain{}})
 		})
 	}
-	rates := d.Nemesis.Rates[:0:0]
-	for _, rt := range d.Nemesis.Rates {
-		if rt.Kind == faults.Kill {
-			lines = append(lines, "mixed: kill drawn but off (no process supervision in system/)")
-			continue
-		}
-		rates = append(rates, rt)
-	}
-	d.Nemesis.Rates = rates
-	lines = append(lines, "mixed: guild nodes are not faulted: a guild's membership, bans, roles and overwrites live in its memory, and a restart would undo the changes the truth recorded")
 	var targets []sim.NodeID
 	for _, n := range sw.servers() {
 		if !slices.Contains(sw.Guild, n) {
 			targets = append(targets, n)
 		}
 	}
-	u := faults.Universe{Nodes: append(slices.Clone(targets), sw.Clients...), Crashable: targets}
-	s, err := d.Nemesis.Generate(sw.W, u, sw.W.Seed(), sw.Opts.Safety)
-	if err != nil {
-		return nil, nil, fmt.Errorf("mixed: %w", err)
-	}
-	b := sw.Budget()
-	lines = append(lines, b.Lines(sw.W)...)
-	s, refused := b.Admit(sw.W, s)
-	for _, r := range refused {
-		lines = append(lines, "mixed: refused "+r.Describe(sw.W))
-	}
-	return s, append(d.Lines(), lines...), nil
+	s, more, err := budgetedSwarm(sw, "mixed", targets, "guild nodes are not faulted: a guild's membership, bans, roles and overwrites live in its memory, and a restart would undo the changes the truth recorded")
+	return s, append(lines, more...), err
 }
 
 // accessSettle is how long mixed gives a guild to apply a membership or
