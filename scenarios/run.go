@@ -61,6 +61,13 @@ type Result struct {
 	// order: a report draws sends acknowledged per second from them, and
 	// a stall shows as seconds with none.
 	AckedAt, FailedAt []sim.Duration
+	// Requests count the clients' lifecycle requests by kind ("edit",
+	// "delete", ...): sent, acknowledged, refused for permissions, other
+	// (a store error or no answer); Dispatches the events clients received
+	// by name, and the backfill pages they read. They show which paths a
+	// run walked, end to end.
+	Requests   []RequestCount
+	Dispatches []NamedCount
 	// Connected and Mailboxes are time series, filled only when
 	// RunConfig.Series asks (see series.go).
 	Connected []SeriesPoint
@@ -459,6 +466,7 @@ func RunWith(name string, seed uint64, opts Options, cfg RunConfig) Result {
 	res.Deliveries = deliveries(h)
 	res.AckedAt, res.FailedAt, res.Sent = sendTimes(h)
 	res.Acked, res.SendFailed = len(res.AckedAt), len(res.FailedAt)
+	res.Requests, res.Dispatches = activity(h)
 	return finish(nil)
 }
 
@@ -696,4 +704,77 @@ func hasIllegal(r Result) bool {
 // String is one line: the scenario, seeds, pass/fail/unknown counts.
 func (r SeedReport) String() string {
 	return fmt.Sprintf("%-24s seeds %d-%d: %d passed, %d failed, %d unknown (%s)", r.Scenario, r.From, r.To-1, r.Passed, r.Failed, r.Unknown, r.Elapsed.Round(time.Millisecond))
+}
+
+// RequestCount is one kind of lifecycle request over a run.
+type RequestCount struct {
+	Kind                             string
+	Sent, Acked, Refused, Unanswered int
+}
+
+// NamedCount is a count by name.
+type NamedCount struct {
+	Name  string
+	Count int
+}
+
+// activity counts a run's lifecycle requests by kind and its dispatches by
+// event name (with the backfill pages as "backfill pages"), kinds and
+// names in the order first seen.
+func activity(h *check.History) ([]RequestCount, []NamedCount) {
+	var reqs []RequestCount
+	reqIdx := map[string]int{} // lookups only
+	type key struct {
+		client uint32
+		nonce  uint64
+	}
+	open := map[key]int{} // request -> index in reqs; lookups only
+	var disp []NamedCount
+	dispIdx := map[string]int{} // lookups only
+	count := func(name string) {
+		i, ok := dispIdx[name]
+		if !ok {
+			i = len(disp)
+			dispIdx[name] = i
+			disp = append(disp, NamedCount{Name: name})
+		}
+		disp[i].Count++
+	}
+	for _, rec := range h.Records {
+		switch rec.Kind {
+		case client.KindEdit, client.KindDelete, client.KindBulkDelete, client.KindReactAdd, client.KindReactRemove, client.KindPin, client.KindUnpin:
+			name := rec.Kind.String()
+			i, ok := reqIdx[name]
+			if !ok {
+				i = len(reqs)
+				reqIdx[name] = i
+				reqs = append(reqs, RequestCount{Kind: name})
+			}
+			reqs[i].Sent++
+			reqs[i].Unanswered++
+			open[key{rec.Client, rec.Seq}] = i
+		case client.KindChangeAck, client.KindChangeFailed:
+			i, ok := open[key{rec.Client, rec.Seq}]
+			if !ok {
+				continue
+			}
+			delete(open, key{rec.Client, rec.Seq})
+			reqs[i].Unanswered--
+			switch {
+			case rec.Kind == client.KindChangeAck:
+				reqs[i].Acked++
+			case rec.ID == client.SendNotPermitted:
+				reqs[i].Refused++
+			default:
+				reqs[i].Unanswered++ // a store error or a timeout: the outcome is unknown
+			}
+		case client.KindDispatch:
+			if int(rec.Name) < len(h.EventNames) {
+				count(h.EventNames[rec.Name])
+			}
+		case client.KindBackfill:
+			count("backfill pages")
+		}
+	}
+	return reqs, disp
 }

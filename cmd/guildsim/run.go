@@ -269,6 +269,20 @@ func runScenarioCmd(s spec, dir string, ro runOptions, stdout, stderr io.Writer)
 	fmt.Fprintf(stdout, "events: %d   simulated: %s   wall: %s   (%.0f simulated s per wall s)\n",
 		res.Events, res.Virtual, wall.Round(time.Millisecond), res.Virtual.Seconds()/wall.Seconds())
 	fmt.Fprintf(stdout, "messages: %d sent, %d acknowledged, %d failed; %d deliveries\n", res.Sent, res.Acked, res.SendFailed, len(res.Deliveries))
+	if len(res.Requests) > 0 {
+		var parts []string
+		for _, q := range res.Requests {
+			parts = append(parts, fmt.Sprintf("%s %d (%d acknowledged, %d refused, %d unknown)", q.Kind, q.Sent, q.Acked, q.Refused, q.Unanswered))
+		}
+		fmt.Fprintf(stdout, "requests: %s\n", strings.Join(parts, "; "))
+	}
+	if len(res.Dispatches) > 0 {
+		var parts []string
+		for _, d := range res.Dispatches {
+			parts = append(parts, fmt.Sprintf("%s %d", d.Name, d.Count))
+		}
+		fmt.Fprintf(stdout, "received: %s\n", strings.Join(parts, ", "))
+	}
 	if lat.Count > 0 {
 		fmt.Fprintf(stdout, "delivery latency: p50 %s   p90 %s   p99 %s   max %s\n",
 			us(lat.P50Ns), us(lat.P90Ns), us(lat.P99Ns), us(lat.MaxNs))
@@ -390,6 +404,13 @@ func reportOf(res scenarios.Result, dir string) *reports.Run {
 		{Name: "sends failed (rejected or timed out)", Value: int64(res.SendFailed)},
 		{Name: "deliveries (first receipt per client)", Value: int64(len(res.Deliveries))},
 		{Name: "fault events", Value: int64(len(res.FaultLog))},
+	}
+	for _, q := range res.Requests {
+		r.Counters = append(r.Counters, reports.Counter{Name: q.Kind + " requests (acknowledged)", Value: int64(q.Acked)},
+			reports.Counter{Name: q.Kind + " requests (sent)", Value: int64(q.Sent)})
+	}
+	for _, d := range res.Dispatches {
+		r.Counters = append(r.Counters, reports.Counter{Name: d.Name + " received", Value: int64(d.Count)})
 	}
 	return r
 }
