@@ -146,6 +146,8 @@ func (c *Client) Receive(ctx *sim.Ctx, msg any) {
 		c.onSendAnswer(ctx, m.Request, Record{Kind: KindSendFailed, ID: rejection(m.Err)}, false)
 	case sendTimeout:
 		c.onSendAnswer(ctx, m.request, Record{Kind: KindSendFailed, ID: SendTimedOut}, true)
+	case backfillRetry:
+		c.onBackfillRetry(ctx, m)
 	case ReadHistory:
 		c.readHistory(ctx, m)
 	case EditMessage, DeleteMessage, BulkDelete, AddReaction, RemoveReaction, PinMessage, guild.MessageChanged:
