@@ -37,6 +37,13 @@ import (
 //     round whose answers disagree is now repaired and read again, and
 //     only a round whose answers agree goes into the page
 //     (system/store/coord_page.go).
+//   - 2483, 6483, 14750 (of 16 the 20,000-seed sweep failed once clients
+//     backfilled after a GUILD_CREATE resync): a bug, fixed. A client's
+//     backfill read of a channel failed (the store timed out after the
+//     heal) and was never read again, so the messages the guild sent
+//     while it lacked the session never reached the client (liveness).
+//     The client now reads a failed page again after a backoff, from the
+//     pass's own cursor (system/client/backfill.go).
 func TestFoundBySweeps(t *testing.T) {
 	cases := []struct {
 		seed   uint64
@@ -54,6 +61,9 @@ func TestFoundBySweeps(t *testing.T) {
 		{8729, "store: store-0 would "},
 		{9652, "store: store-0 would "},
 		{16782, ""},
+		{2483, ""},
+		{6483, ""},
+		{14750, ""},
 	}
 	for _, c := range cases {
 		t.Run("swarm-"+strconv.FormatUint(c.seed, 10), func(t *testing.T) {
