@@ -25,7 +25,10 @@ type SetStatus struct{ Status string }
 
 // Reconnect asks the client to drop its connection and connect again at
 // once: resuming its session (Resume, closed with 4000) or starting a new
-// one (closed with 1000, which ends the session). Not connected: nothing.
+// one (closed with 1000, which ends the session). Not connected: a resume
+// is what the client does anyway; a new session is owed, and the next
+// connection identifies (or, if a resume is already under way, the client
+// starts a new session once it is resumed).
 type Reconnect struct{ Resume bool }
 
 // onChattyCommand handles one of this file's commands; false if msg is none.
@@ -40,7 +43,18 @@ func (c *Client) onChattyCommand(ctx *sim.Ctx, msg any) bool {
 			c.send(ctx, gateway.Payload{Op: gateway.OpPresenceUpdate, D: gateway.PresenceUpdate{Status: m.Status}})
 		}
 	case Reconnect:
+		if c.state == StateStopped {
+			return true
+		}
 		if c.state != StateReady || c.conn == 0 {
+			// Not connected: the next connection identifies afresh (a
+			// resume under way is dropped once it succeeds).
+			if !m.Resume {
+				c.freshOwed = true
+				if c.state == StateWaiting {
+					c.forgetSession()
+				}
+			}
 			return true
 		}
 		sim.Reachable(ctx, "client/reconnect-by-hand")

@@ -29,18 +29,22 @@ type Client struct {
 	shard   [2]int32
 	intents gateway.Intents
 
-	state        State
-	conn         sim.ConnID
-	connNode     sim.NodeID
-	avoid        sim.NodeID // sent op 7: not dialled while another node is available
-	gw           uint16     // Config.Gateways index of the next fresh dial
-	backoffExp   uint8
-	gen          uint32 // numbers reconnect timers, so a stale one is ignored
-	acked        bool   // the last heartbeat was acknowledged
-	healthy      bool   // this connection reached READY or RESUMED
-	resumeNext   bool   // the next connection sends Resume
-	resumeDead   bool   // the resume URL could not be reached: dial the list
-	dialedResume bool   // this connection was dialled at the resume URL
+	state      State
+	conn       sim.ConnID
+	connNode   sim.NodeID
+	avoid      sim.NodeID // sent op 7: not dialled while another node is available
+	gw         uint16     // Config.Gateways index of the next fresh dial
+	backoffExp uint8
+	gen        uint32 // numbers reconnect timers, so a stale one is ignored
+	acked      bool   // the last heartbeat was acknowledged
+	healthy    bool   // this connection reached READY or RESUMED
+	resumeNext bool   // the next connection sends Resume
+	// freshOwed: the user asked for a new session (Reconnect{Resume:
+	// false}) while not connected; the next connection identifies, and a
+	// resume already under way is dropped once it succeeds.
+	freshOwed    bool
+	resumeDead   bool // the resume URL could not be reached: dial the list
+	dialedResume bool // this connection was dialled at the resume URL
 
 	interval  sim.Duration
 	sessionID string
@@ -292,12 +296,19 @@ func (c *Client) onDispatch(ctx *sim.Ctx, p gateway.Payload) {
 		c.sessionID, c.resumeURL, c.session, c.user = d.SessionID, d.ResumeGatewayURL, d.Session, d.User.ID
 		c.seq = p.S
 		c.resumeDead = false
+		c.freshOwed = false
 		c.becomeReady()
 		c.record(Record{Kind: KindReady, Seq: p.S, ID: SessionHash(d.SessionID)})
 		return
 	case gateway.EventResumed:
 		c.becomeReady()
 		c.record(Record{Kind: KindResumed, Seq: c.seq})
+		if c.freshOwed {
+			c.freshOwed = false
+			c.forgetSession()
+			c.closeConn(ctx, gateway.CloseNormal)
+			c.reconnect(ctx, false, 0)
+		}
 		return
 	}
 	var id uint64
