@@ -55,8 +55,9 @@ func (ix *index) changesOf(k client.Kind, id uint64) []int {
 // trigger returns when the event of a dispatch received at `at` could have
 // been caused: for a message create (and CHANNEL_UNREAD) its send to its
 // acknowledgement; for a lifecycle event, the earliest request of its kind
-// naming the message called by `at`, to `at` (the message's send when no
-// request is known). ok is false when the message's channel is unknown.
+// (MESSAGE_UPDATE: an edit, pin or unpin) naming the message called by
+// `at` and not refused for permissions, to `at` (the message's send when
+// no request is known). ok is false when the message's channel is unknown.
 func (ix *index) trigger(kind client.Kind, id uint64, at sim.Time) (m sendOp, from, to sim.Time, ok bool) {
 	i, known := ix.acked[id]
 	if !known {
@@ -68,9 +69,20 @@ func (ix *index) trigger(kind client.Kind, id uint64, at sim.Time) (m sendOp, fr
 	}
 	from, to = m.sentAt, at
 	first := true
-	for _, j := range ix.changesOf(kind, id) {
-		if c := ix.changes[j]; c.calledAt <= at && (first || c.calledAt < from) {
-			from, first = c.calledAt, false
+	kinds := []client.Kind{kind}
+	if kind == client.KindEdit {
+		// A pin or unpin is dispatched as MESSAGE_UPDATE too.
+		kinds = append(kinds, client.KindPin, client.KindUnpin)
+	}
+	for _, k := range kinds {
+		for _, j := range ix.changesOf(k, id) {
+			c := ix.changes[j]
+			if c.outcome == outcomeDenied {
+				continue // refused before anything was written: it caused nothing
+			}
+			if c.calledAt <= at && (first || c.calledAt < from) {
+				from, first = c.calledAt, false
+			}
 		}
 	}
 	return m, from, to, true

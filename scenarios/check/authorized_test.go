@@ -144,6 +144,16 @@ func TestRemovedGetsNothing(t *testing.T) {
 		{"re-added before", base().rec(sec(60), 2, client.KindIdentify, 0, 0).guildCreate(sec(61), 2, guildOfCh).
 			send(sec(62), 1, ch, 3).ack(sec(63), 1, 3, 400).dispatch(sec(63), 2, 400).h, removed(sec(50)), Ok},
 		{"no removals", base().dispatch(sec(22), 2, 300).h, permTruth(), Ok},
+		// A pin before the removal, replayed after it (a resume), and an
+		// edit refused for permissions after it: the refused edit caused
+		// nothing, so the MESSAGE_UPDATE is the pin's (mixed property case,
+		// world seed 8).
+		{"a pin's update replayed, an edit refused after", base().change(sec(8), sec(9), 1, client.KindPin, 3, 100, client.KindChangeAck, 0).
+			change(sec(30), sec(31), 1, client.KindEdit, 4, 100, client.KindChangeFailed, client.SendNotPermitted, 7).
+			event(sec(32), 2, "MESSAGE_UPDATE", 100).h, removed(Forever), Ok},
+		{"an edit refused after, nothing else could cause it", base().change(sec(30), sec(31), 1, client.KindEdit, 4, 100, client.KindChangeFailed, client.SendNotPermitted, 7).
+			change(sec(33), sec(34), 1, client.KindEdit, 5, 100, client.KindChangeAck, 0, 8).
+			event(sec(35), 2, "MESSAGE_UPDATE", 100).h, removed(Forever), Illegal},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
