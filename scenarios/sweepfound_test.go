@@ -93,8 +93,16 @@ func TestFoundBySweeps(t *testing.T) {
 //     read timed out (buggify store/coordinator-early-timeout) was
 //     rejected with a store error; every later read shows one message
 //     gone, the other not, which the all-or-nothing step could not fit.
+//   - 1696 (run by hand, not a sweep): 18 of 1746 posts acknowledged, the
+//     store refusing long after the heal. Tight store limits (15 in
+//     flight) and SyncPerBatch, with buggify store/commitlog-slow-sync
+//     stalling every fourth sync 50-800 ms: the replicas could not keep up
+//     with a small load, their mailboxes grew, writes timed out, hints piled
+//     up. Stalls are at most one per 2 s now (system/store/replica.go); the
+//     liveness checker's rule 3 fails a run like it (2 of 1288 posts after
+//     the heal acknowledged).
 func TestMixedFoundBySweeps(t *testing.T) {
-	for _, seed := range []uint64{107, 166} {
+	for _, seed := range []uint64{107, 166, 1696} {
 		t.Run("mixed-"+strconv.FormatUint(seed, 10), func(t *testing.T) {
 			t.Parallel()
 			r := Run("mixed", seed, Options{})
