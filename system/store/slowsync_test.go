@@ -1,6 +1,8 @@
 package store_test
 
 import (
+	"maps"
+	"slices"
 	"testing"
 
 	"github.com/guildsim/guildsim/sim"
@@ -38,8 +40,8 @@ func TestSlowSyncStallsLeaveCapacity(t *testing.T) {
 	ct.run(writes*writeEvery + 10*sim.Second)
 
 	acked, failed := 0, map[string]int{}
-	for _, r := range s.results {
-		if r.Err == nil {
+	for _, id := range slices.Sorted(maps.Keys(s.results)) {
+		if r := s.results[id]; r.Err == nil {
 			acked++
 		} else {
 			failed[r.Err.Error()]++
