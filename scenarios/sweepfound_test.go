@@ -111,8 +111,16 @@ func TestFoundBySweeps(t *testing.T) {
 //     never got the guild's messages. A new session asked for while not
 //     connected is now owed: the next connection identifies (and a resume
 //     under way is followed by a new session).
+//   - 1696 (a sweep of 2,000): 18 of 1746 posts acknowledged, the
+//     store refusing long after the heal. Tight store limits (15 in
+//     flight) and SyncPerBatch, with buggify store/commitlog-slow-sync
+//     stalling every fourth sync 50-800 ms: the replicas could not keep up
+//     with a small load, their mailboxes grew, writes timed out, hints piled
+//     up. Stalls are at most one per 2 s now (system/store/replica.go); the
+//     liveness checker's rule 3 fails a run like it (2 of 1288 posts after
+//     the heal acknowledged).
 func TestMixedFoundBySweeps(t *testing.T) {
-	for _, seed := range []uint64{107, 166, 279} {
+	for _, seed := range []uint64{107, 166, 279, 1696} {
 		t.Run("mixed-"+strconv.FormatUint(seed, 10), func(t *testing.T) {
 			t.Parallel()
 			r := Run("mixed", seed, Options{})

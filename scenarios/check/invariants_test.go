@@ -185,6 +185,23 @@ func TestLiveness(t *testing.T) {
 	}
 	early := truth()
 	early.EndAt = 100
+	// posts: client 1 posts 25 times after the heal (nonces 10..34); the
+	// first failed of them time out (or are refused for permissions), the
+	// others are acknowledged and reach both clients.
+	posts := func(failed int, reason uint64) *History {
+		b := base().dispatch(75, 1, 500).dispatch(80, 2, 500)
+		for i := range 25 {
+			at, nonce := sim.Time(100+4*i), uint64(10+i)
+			b.send(at, 1, ch, nonce)
+			if i < failed {
+				b.rec(at+1, 1, client.KindSendFailed, nonce, reason)
+				continue
+			}
+			id := uint64(1000 + i)
+			b.ack(at+1, 1, nonce, id).dispatch(at+2, 1, id).dispatch(at+2, 2, id)
+		}
+		return b.h
+	}
 	tests := []struct {
 		name string
 		h    *History
@@ -197,6 +214,11 @@ func TestLiveness(t *testing.T) {
 		{"never reconnected", newBuilder().ready(0, 1).ready(0, 2).rec(40, 2, client.KindClosed, 0, 0).h, truth(), Illegal},
 		{"exited after heal", newBuilder().ready(0, 1).ready(0, 2).rec(60, 2, client.KindStopped, 4004, 0).h, truth(), Illegal},
 		{"run too short", base().dispatch(80, 2, 500).h, early, Unknown},
+		// 26 answered posts after the heal: 7 acknowledged (27%) pass, 6 (23%) not.
+		{"a quarter of posts after the heal acknowledged", posts(19, client.SendTimedOut), truth(), Ok},
+		{"most posts after the heal failed", posts(20, client.SendTimedOut), truth(), Illegal},
+		{"most posts after the heal rejected", posts(25, client.SendRejected), truth(), Illegal},
+		{"refusals for permissions not counted", posts(25, client.SendNotPermitted), truth(), Ok},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

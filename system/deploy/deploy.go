@@ -86,6 +86,7 @@ func New(t Topology) (*Deployment, error) {
 		d.Regions = append(d.Regions, fmt.Sprintf("region-%d", i))
 	}
 	w, err := sim.NewWorld(sim.Config{Seed: t.Seed, Start: t.Start, Regions: d.Regions, Buggify: t.Buggify,
+		BuggifyActivatePercent: t.BuggifyActivatePercent, BuggifyFirePercent: t.BuggifyFirePercent,
 		MaxEvents: t.MaxEvents, StopAtEvent: t.StopAtEvent, StopAtTime: t.StopAtTime})
 	if err != nil {
 		return nil, err

@@ -26,6 +26,11 @@ type Topology struct {
 	Regions int
 	// Buggify turns the system's buggify points on (sim.Config.Buggify).
 	Buggify bool
+	// BuggifyActivatePercent and BuggifyFirePercent are sim.Config's (0:
+	// sim's defaults): a test that studies one site makes it active and
+	// fire often.
+	BuggifyActivatePercent int
+	BuggifyFirePercent     int
 	// MaxEvents, StopAtEvent and StopAtTime are sim.Config's: the event
 	// budget of the run and where an engineer freezes it to look.
 	MaxEvents   uint64

@@ -29,6 +29,9 @@ type clusterConfig struct {
 	storage     int      // storage nodes; default 5
 	replica     store.ReplicaOptions
 	coordinator store.CoordinatorOptions // Nodes is filled in
+	// buggifyFirePercent, if set, turns buggify on with every site active,
+	// each firing at this chance per ask.
+	buggifyFirePercent int
 }
 
 func newClusterTest(t testing.TB, cfg clusterConfig) *clusterTest {
@@ -37,7 +40,8 @@ func newClusterTest(t testing.TB, cfg clusterConfig) *clusterTest {
 		cfg.storage = 5
 	}
 	d, err := deploy.New(deploy.Topology{Seed: cfg.seed, Start: cfg.start, StoreNodes: cfg.storage,
-		Replica: cfg.replica, Coordinator: cfg.coordinator})
+		Replica: cfg.replica, Coordinator: cfg.coordinator,
+		Buggify: cfg.buggifyFirePercent > 0, BuggifyActivatePercent: 100, BuggifyFirePercent: cfg.buggifyFirePercent})
 	if err != nil {
 		t.Fatalf("seed=%d: %v", cfg.seed, err)
 	}
