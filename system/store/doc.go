@@ -284,7 +284,9 @@
 //     four 2-3 s late (past WriteTimeout: the coordinator hints the write
 //     and counts a miss). Late answers may be overtaken by later ones.
 //   - "store/commitlog-slow-sync" (replica.go): a commit log sync stalls the
-//     replica for 50-800 ms more.
+//     replica for 50-800 ms more, at most once per 2 s (slowSyncQuiet):
+//     fired on every fourth sync it saturated replicas under SyncPerBatch
+//     (mixed seed 1696), which is a failed disk, not a rare timing.
 //   - "store/coordinator-early-timeout" (coord_op.go): an operation's
 //     deadline is a tenth to a half of the configured timeout.
 //   - "store/speculative-retry-at-once" (coord_read.go): a read round asks
