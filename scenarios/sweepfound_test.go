@@ -119,8 +119,12 @@ func TestFoundBySweeps(t *testing.T) {
 //     up. Stalls are at most one per 2 s now (system/store/replica.go); the
 //     liveness checker's rule 3 fails a run like it (2 of 1288 posts after
 //     the heal acknowledged).
+//   - 176 and 1034: the message-log search of the whole history did not
+//     finish (176: not in 5 minutes); Porcupine said Unknown. Channel by
+//     channel it does (a channel still too slow is judged by its creates
+//     and reads, message by message: logByMessage).
 func TestMixedFoundBySweeps(t *testing.T) {
-	for _, seed := range []uint64{107, 166, 279, 1696} {
+	for _, seed := range []uint64{107, 166, 176, 279, 1034, 1696} {
 		t.Run("mixed-"+strconv.FormatUint(seed, 10), func(t *testing.T) {
 			t.Parallel()
 			r := Run("mixed", seed, Options{})
