@@ -37,7 +37,12 @@
 //
 // chat-basic, partition-during-send, gateway-node-crash,
 // zombie-connections, clock-skew-snowflakes, hot-channel, celebrity-join,
-// swarm, resume-past-buffer. `go test ./scenarios` runs each for 3 seeds and requires every
+// swarm, resume-past-buffer, lifecycle (edits, deletes, reactions, pins)
+// and mixed (mixed.go: everything at once; sizes, rates and topology drawn
+// per seed by Scenario.Draw, store limits by Scenario.Deploy; membership
+// churn recorded in the truth's Access, Send and Manage timelines, with
+// Settle for the guild's delay; swarm's faults on all but the guild nodes,
+// whose membership state is not durable). `go test ./scenarios` runs each for 3 seeds and requires every
 // checker to say Ok; GUILDSIM_SEEDS=100 go test ./scenarios -run Seeds -v
 // runs RunSeeds for 100 seeds each and prints pass/fail/unknown counts;
 // GUILDSIM_SCENARIO=x GUILDSIM_SEED=n go test ./scenarios -run TestReplay

@@ -71,6 +71,27 @@
 //     first.
 //   - OpenGuild{GuildID}: op 14, which turns the guild's passive session
 //     active (system/guild).
+//   - EditMessage, DeleteMessage, BulkDelete, AddReaction, RemoveReaction,
+//     PinMessage (lifecycle.go): sent to the guild like posts; recorded as
+//     the request's kind, then KindChangeAck or KindChangeFailed (ID: why;
+//     SendNotPermitted when refused for membership or permissions, which
+//     means it surely did not happen). The client keeps a local view of
+//     the channel (Config.LocalView).
+//   - StartTyping, SetStatus, Reconnect (chatty.go): a typing indicator, an
+//     op 3 status change (past the gateway's 120 a minute it closes with
+//     4008), and dropping the connection to resume or to start a new
+//     session; a new session asked for while not connected is owed, and
+//     the next connection identifies.
+//
+// An answer that comes after the client's timeout is recorded only
+// (KindLateAck: the request did happen, by then), for checkers.
+//
+// Backfill (backfill.go, Config.Backfill): when a guild's GUILD_CREATE
+// comes again (a resync), the client reads each channel it lists after the
+// newest message it had seen there, page by page (at most
+// BackfillMaxPages), recorded as KindBackfill pages; a failed read is read
+// again after a backoff (0.5 s doubling to 8 s) until it succeeds, a newer
+// GUILD_CREATE starts a new pass, or the session ends.
 //
 // The state for posts and reads is allocated on first use, so clients that
 // never post cost nothing more. Presence and voice come with the layers that

@@ -67,8 +67,24 @@
 //     MESSAGE_CREATE if it is active or its user is mentioned; a passive
 //     session gets CHANNEL_UNREAD, once per channel until the user opens the
 //     guild. Member and permission changes (MemberAdd, MemberRemove,
-//     MemberSetRoles, RoleSetPermissions, ChannelSetOverwrites) apply from
-//     the next message the guild fans out.
+//     MemberSetRoles, RoleSetPermissions, ChannelSetOverwrites, MemberBan,
+//     MemberUnban, ChannelDelete; admin.go) apply from the next message the
+//     guild fans out. MemberRemove and MemberBan are answered MemberRemoved
+//     once applied; a banned user's MemberAdd is ignored until MemberUnban;
+//     a new channel is announced with CHANNEL_CREATE, a deleted one with
+//     CHANNEL_DELETE, after which it refuses posts and changes
+//     (ErrUnknownChannel) and fans nothing out; its ID is never reused.
+//     TriggerTyping (VIEW_CHANNEL and SEND_MESSAGES) dispatches
+//     TYPING_START to the channel's viewers, unanswered.
+//  5. The lifecycle after create (lifecycle.go): EditMessage (one's own),
+//     DeleteMessage (one's own, or with MANAGE_MESSAGES), BulkDelete
+//     (MANAGE_MESSAGES; one store delete per message, so a bulk delete may
+//     partly succeed), AddReaction/RemoveReaction and PinMessage
+//     (MANAGE_MESSAGES) are checked, written through the store (a point read,
+//     then a last-write-wins write) and dispatched through the channel's
+//     queue after its earlier requests: MESSAGE_UPDATE (a pin too, with
+//     pinned), MESSAGE_DELETE, MESSAGE_DELETE_BULK, MESSAGE_REACTION_ADD and
+//     MESSAGE_REACTION_REMOVE.
 //
 // # Fanout strategies (Options.Fanout, combinable as noted)
 //
