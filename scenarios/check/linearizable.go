@@ -107,10 +107,7 @@ func Linearizable(h *History, o LinearizableOptions) Verdict {
 		if r != porcupine.Illegal {
 			continue
 		}
-		why, at := explainIllegal(part, info)
-		v := illegal(name, "%s", why).at(at)
-		visualise(&v, model, part, info, o)
-		return v
+		return illegalChannel(model, part, info, o, "")
 	}
 	return illegal(name, "the history of %d operations is not linearizable (no single channel fails alone within %v)", len(ops), o.Timeout)
 }
@@ -607,10 +604,7 @@ func bothModels(ix *index, o LinearizableOptions) (v Verdict, split bool) {
 			if r != porcupine.Illegal {
 				continue
 			}
-			why, at := explainIllegal(part, info)
-			v := illegal(name, "%s", why).at(at)
-			visualise(&v, m.model, part, info, o)
-			return v, true
+			return illegalChannel(m.model, part, info, o, ""), true
 		}
 		return illegal(name, "the %s channels' %d operations are not linearizable (no single channel fails alone within %v)", m.what, len(m.ops), o.Timeout), true
 	}
@@ -636,44 +630,27 @@ const lifecycleChannelTimeout = 3 * time.Second
 // is, Ok if every channel is either Ok whole or Ok message by message
 // (fellBack counts those), Unknown if a message's search times out too.
 func lifecycleByMessage(ops []porcupine.Operation, o LinearizableOptions) (res porcupine.CheckResult, v Verdict, fellBack int) {
-	const name = "porcupine"
 	res = porcupine.Ok
 	for _, part := range partitionByChannel(ops) {
-		r, _ := porcupine.CheckOperationsVerbose(channelMapModel(), part, min(o.Timeout, lifecycleChannelTimeout))
+		r, info := porcupine.CheckOperationsVerbose(channelMapModel(), part, min(o.Timeout, lifecycleChannelTimeout))
 		switch r {
 		case porcupine.Ok:
 			continue
 		case porcupine.Illegal:
-			// The caller's channel-by-channel pass explains it.
-			return porcupine.Illegal, linearizableIllegal(part, o), fellBack
+			return porcupine.Illegal, illegalChannel(channelMapModel(), part, info, o, ""), fellBack
 		}
 		fellBack++
 		for _, msg := range perMessage(part) {
 			r, info := porcupine.CheckOperationsVerbose(messageMapModel(), msg, o.Timeout)
 			switch r {
 			case porcupine.Illegal:
-				why, at := explainIllegal(msg, info)
-				v := illegal(name, "%s (judged message by message: the whole channel's search timed out)", why).at(at)
-				visualise(&v, messageMapModel(), msg, info, o)
-				return porcupine.Illegal, v, fellBack
+				return porcupine.Illegal, illegalChannel(messageMapModel(), msg, info, o, " (judged message by message: the whole channel's search timed out)"), fellBack
 			case porcupine.Unknown:
 				res = porcupine.Unknown
 			}
 		}
 	}
 	return res, Verdict{}, fellBack
-}
-
-// linearizableIllegal explains one channel's Illegal history.
-func linearizableIllegal(part []porcupine.Operation, o LinearizableOptions) Verdict {
-	r, info := porcupine.CheckOperationsVerbose(channelMapModel(), part, o.Timeout)
-	if r != porcupine.Illegal {
-		return illegal("porcupine", "channel %d is not linearizable", channelOfOp(part[0]))
-	}
-	why, at := explainIllegal(part, info)
-	v := illegal("porcupine", "%s", why).at(at)
-	visualise(&v, channelMapModel(), part, info, o)
-	return v
 }
 
 // logByMessage judges the message-log channels whose search times out the
@@ -683,7 +660,6 @@ func linearizableIllegal(part []porcupine.Operation, o LinearizableOptions) Verd
 // message (mixed seed 176: its message-log search does not finish in 5
 // minutes; message by message it takes milliseconds).
 func logByMessage(logOps, lops []porcupine.Operation, o LinearizableOptions) (res porcupine.CheckResult, v Verdict, fellBack int) {
-	const name = "porcupine"
 	res = porcupine.Ok
 	byChan := map[uint64][]porcupine.Operation{} // lookups only
 	for _, op := range lops {
@@ -695,10 +671,7 @@ func logByMessage(logOps, lops []porcupine.Operation, o LinearizableOptions) (re
 		case porcupine.Ok:
 			continue
 		case porcupine.Illegal:
-			why, at := explainIllegal(part, info)
-			v := illegal(name, "%s", why).at(at)
-			visualise(&v, messageLogModel(), part, info, o)
-			return porcupine.Illegal, v, fellBack
+			return porcupine.Illegal, illegalChannel(messageLogModel(), part, info, o, ""), fellBack
 		}
 		r, v, fb := lifecycleByMessage(byChan[channelOfOp(part[0])], o)
 		fellBack += fb
@@ -710,4 +683,14 @@ func logByMessage(logOps, lops []porcupine.Operation, o LinearizableOptions) (re
 		}
 	}
 	return res, Verdict{}, fellBack
+}
+
+// illegalChannel is the verdict on one channel's (or message's) operations
+// that Porcupine found Illegal with info: the first operation no order fits,
+// in words (with note appended, if any), and the model's visualisation.
+func illegalChannel(model porcupine.Model, part []porcupine.Operation, info porcupine.LinearizationInfo, o LinearizableOptions, note string) Verdict {
+	why, at := explainIllegal(part, info)
+	v := illegal("porcupine", "%s%s", why, note).at(at)
+	visualise(&v, model, part, info, o)
+	return v
 }
